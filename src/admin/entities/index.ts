@@ -1,0 +1,9 @@
+import { AdminSetting } from './admin-setting.entity.js';
+import { AuditLog } from './audit-log.entity.js';
+import { Configuration } from './configuration.entity.js';
+import { Report } from './report.entity.js';
+import { SystemMetric } from './system-metric.entity.js';
+
+export { AdminSetting, AuditLog, Configuration, Report, SystemMetric };
+
+export const ADMIN_ENTITIES = [AdminSetting, AuditLog, Report, SystemMetric, Configuration];

@@ -1,0 +1,81 @@
+import cookie from '@fastify/cookie';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id.js';
+import type { AppConfig } from './config/app-config.js';
+
+/**
+ * Builds the ready-to-listen application: the same function serves `main.ts` and every
+ * e2e test, so tests exercise exactly what runs in production.
+ */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    genReqId: requestIdOf,
+    trustProxy: config.http.trustProxy,
+    return503OnClosing: true,
+    // Errors Fastify raises before any route runs (a malformed URL) get the API's error shape too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(400).send({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: error.message,
+        requestId: request.id,
+      });
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    // Fastify's own JSON parser only: Nest would add a form parser, and JSON endpoints
+    // must refuse forms (415) so that a plain HTML form cannot post to them.
+    bodyParser: false,
+    // Fail with an exception (reported by main) instead of aborting the process.
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  fastify.removeContentTypeParser('text/plain');
+  await app.register(cookie);
+  // Security headers from helmet, built once (@fastify/helmet rebuilds them on every request).
+  const securityHeaders = helmet({
+    // Only /docs serves HTML; its styles are inline.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, () => done());
+  });
+  setUpOpenApi(app);
+  await app.init();
+  await fastify.ready();
+  return app;
+}
+
+function setUpOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Exchanger API')
+      .setDescription('Web, admin and Telegram applications over one identity store')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}

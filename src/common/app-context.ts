@@ -1,0 +1,58 @@
+/**
+ * The three applications served by this backend. Every per-application name —
+ * database, route prefix, cookie, Redis namespace — is derived from this enum,
+ * so a context is never spelled as a loose string elsewhere.
+ */
+export enum AppContext {
+  Web = 'web',
+  Admin = 'admin',
+  Telegram = 'telegram',
+}
+
+export const ALL_CONTEXTS: readonly AppContext[] = Object.values(AppContext);
+
+/** The four PostgreSQL databases: the shared identity store and one per application. */
+export enum Database {
+  Identity = 'identity',
+  Web = 'web',
+  Admin = 'admin',
+  Bot = 'bot',
+}
+
+export interface ContextDescriptor {
+  readonly context: AppContext;
+  /** Named TypeORM DataSource (and database) owned by this application. */
+  readonly database: Database;
+  /** HTTP prefix of the application's routes, without slashes. */
+  readonly routePrefix: string;
+  /** Cookie that carries the session token of this context. */
+  readonly sessionCookie: string;
+  /** Redis namespace of the application's data cache (SPEC §3). */
+  readonly cacheNamespace: string;
+}
+
+function describe(context: AppContext, database: Database): ContextDescriptor {
+  return {
+    context,
+    database,
+    routePrefix: database,
+    sessionCookie: `${context}_session`,
+    cacheNamespace: `cache:${context}`,
+  };
+}
+
+export const CONTEXTS: Readonly<Record<AppContext, ContextDescriptor>> = {
+  [AppContext.Web]: describe(AppContext.Web, Database.Web),
+  [AppContext.Admin]: describe(AppContext.Admin, Database.Admin),
+  [AppContext.Telegram]: describe(AppContext.Telegram, Database.Bot),
+};
+
+/** Databases a process needs when it mounts the given contexts: identity always. */
+export function databasesFor(contexts: readonly AppContext[]): Database[] {
+  return [Database.Identity, ...contexts.map((context) => CONTEXTS[context].database)];
+}
+
+/** Default PostgreSQL database name: `exchanger_identity`, `exchanger_web`, … */
+export function defaultDatabaseName(database: Database): string {
+  return `exchanger_${database}`;
+}

@@ -1,0 +1,64 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable, TooManyRequestsException } from './errors.js';
+
+/** The one error shape of the API (SPEC §5). Never a stack trace or SQL text. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  requestId: string;
+}
+
+interface Described {
+  status: number;
+  message: string;
+}
+
+function describe(exception: unknown): Described {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message: unknown =
+      typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    if (Array.isArray(message)) return { status, message: message.join('; ') };
+    return { status, message: typeof message === 'string' ? message : exception.message };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'Service temporarily unavailable' };
+  }
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' };
+}
+
+/** Every error, from a handler, a guard or Fastify itself (parsing, body size), ends here. */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, message } = describe(exception);
+    if (status === 503) this.logger.warn(`database unavailable: ${String(exception)}`);
+    else if (status >= 500) this.logger.error(exception);
+    if (exception instanceof TooManyRequestsException) {
+      void reply.header('retry-after', String(exception.retryAfterSeconds));
+    }
+    const body: ErrorBody = {
+      statusCode: status,
+      error: STATUS_CODES[status] ?? 'Error',
+      message,
+      requestId: request.id,
+    };
+    void reply.status(status).send(body);
+  }
+}

@@ -1,0 +1,44 @@
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Injectable,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '../../config/app-config.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Refuses unsafe requests sent by a browser from a foreign page (SPEC §5), with or without
+ * a session: an Origin that is neither the API's own nor a trusted one, or, without Origin,
+ * `Sec-Fetch-Site: cross-site`. This is what stops CSRF, login CSRF and forced logout;
+ * SameSite cookies alone do not separate two ports of one host. Clients that are not
+ * browsers send neither header and pass.
+ */
+@Injectable()
+export class OriginGuard implements CanActivate {
+  private readonly trusted: ReadonlySet<string>;
+
+  constructor(config: ConfigService<AppConfig, true>) {
+    this.trusted = new Set(config.get('http', { infer: true }).trustedOrigins);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (SAFE_METHODS.has(request.method)) return true;
+    const origin = request.headers.origin;
+    if (origin !== undefined) {
+      if (origin === `${request.protocol}://${request.host}` || this.trusted.has(origin))
+        return true;
+      throw new ForbiddenException(
+        `Cross-origin request refused: ${origin} is not an allowed origin`,
+      );
+    }
+    if (request.headers['sec-fetch-site'] === 'cross-site') {
+      throw new ForbiddenException('Cross-site request refused');
+    }
+    return true;
+  }
+}

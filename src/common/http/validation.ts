@@ -1,0 +1,17 @@
+import { ValidationPipe } from '@nestjs/common';
+
+/**
+ * One validation behaviour for every body, query and parameter: unknown fields are
+ * rejected (not stripped), types are not coerced, and the message names each field.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+  });
+}

@@ -1,0 +1,193 @@
+import { resolve } from 'node:path';
+import { AppContext, Database, databasesFor } from '../common/app-context.js';
+import { checkDatabaseUrl, ConfigError, type Env, parseEnv } from './env.schema.js';
+
+export type LogLevel = Env['LOG_LEVEL'];
+
+export interface DatabaseConfig {
+  /** Connection URL per database this process uses (identity always). */
+  readonly urls: Readonly<Partial<Record<Database, string>>>;
+  readonly poolSize: number;
+  readonly statementTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  /** Apply pending migrations at start (under an advisory lock, so several processes may start at once). */
+  readonly migrate: boolean;
+}
+
+export interface EmbeddedPostgresConfig {
+  readonly dataDir: string;
+  readonly port: number;
+}
+
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly bodyLimitBytes: number;
+  /** Take the client address from X-Forwarded-For (behind a load balancer). */
+  readonly trustProxy: boolean;
+  /** Origins besides the API's own that may send unsafe requests (the browser apps). */
+  readonly trustedOrigins: readonly string[];
+  readonly cookieSecure: boolean;
+}
+
+/** How long a session lives: `idleMs` after its last extension, never past `absoluteMs` after login. */
+export interface SessionLifetime {
+  readonly idleMs: number;
+  readonly absoluteMs: number;
+}
+
+export interface SessionConfig {
+  readonly lifetimes: Readonly<Record<AppContext, SessionLifetime>>;
+  readonly purgeIntervalMs: number;
+  /** How often each process applies cache invalidations that did not reach Redis. */
+  readonly invalidationPollMs: number;
+}
+
+export interface LoginThrottleConfig {
+  /** Failed logins from one address within the window, before 429. */
+  readonly ipMaxFailures: number;
+  readonly ipWindowMs: number;
+  /** Failed logins for one account before it is locked; each further failure doubles the lock. */
+  readonly accountMaxFailures: number;
+  readonly lockoutMs: number;
+  readonly lockoutMaxMs: number;
+}
+
+/** The validated configuration, grouped by concern. Built once, from the environment, at start. */
+export interface AppConfig {
+  readonly env: Env['NODE_ENV'];
+  readonly http: HttpConfig;
+  readonly log: { readonly level: LogLevel };
+  /** Applications this process mounts. */
+  readonly contexts: readonly AppContext[];
+  readonly database: DatabaseConfig;
+  /** Set when no database URL is configured: a PostgreSQL server is run from node_modules. */
+  readonly embeddedPostgres: EmbeddedPostgresConfig | undefined;
+  readonly redis: { readonly url: string | undefined; readonly commandTimeoutMs: number };
+  readonly sessions: SessionConfig;
+  readonly login: LoginThrottleConfig;
+  /** Created at start when no admin exists. */
+  readonly firstAdmin: { readonly email: string; readonly password: string } | undefined;
+  /** Shared secret the Telegram bot presents to link accounts; unset: linking is off. */
+  readonly botApiSecret: string | undefined;
+  readonly exchange: {
+    /** Currency codes orders and rates may use. */
+    readonly currencies: readonly string[];
+    /** Largest order amount, a decimal string. */
+    readonly maxOrderAmount: string;
+    /** Shared secret of the payment provider's confirmations; unset: they answer 503. */
+    readonly providerSecret: string | undefined;
+  };
+}
+
+export const DATABASE_URL_VARIABLE = {
+  [Database.Identity]: 'DATABASE_IDENTITY_URL',
+  [Database.Web]: 'DATABASE_WEB_URL',
+  [Database.Admin]: 'DATABASE_ADMIN_URL',
+  [Database.Bot]: 'DATABASE_BOT_URL',
+} as const satisfies Record<Database, keyof Env>;
+
+/**
+ * Picks the URLs of the databases the mounted contexts need. A process validates only
+ * those: `APP_CONTEXTS=web` runs without any admin or bot URL. With no URL at all outside
+ * production, the embedded server takes their place.
+ */
+function databaseUrls(env: Env): Partial<Record<Database, string>> | undefined {
+  const needed = databasesFor(env.APP_CONTEXTS);
+  const urls = Object.fromEntries(
+    needed.flatMap((database) => {
+      const variable = DATABASE_URL_VARIABLE[database];
+      const url = env[variable];
+      return typeof url === 'string' ? [[database, checkDatabaseUrl(variable, url)]] : [];
+    }),
+  );
+  if (Object.keys(urls).length === 0 && env.NODE_ENV !== 'production') return undefined;
+  const missing = needed.find((database) => urls[database] === undefined);
+  if (missing !== undefined) {
+    throw new ConfigError(
+      DATABASE_URL_VARIABLE[missing],
+      `is required when APP_CONTEXTS is ${env.APP_CONTEXTS.join(',')}` +
+        (env.NODE_ENV === 'production' ? ' in production' : ' and other database URLs are set'),
+    );
+  }
+  return urls;
+}
+
+function lifetime(env: Env, context: AppContext): SessionLifetime {
+  const prefix = `SESSION_${context.toUpperCase()}` as const;
+  const idle = env[`${prefix}_IDLE_SECONDS` as keyof Env] as number;
+  const absolute = env[`${prefix}_ABSOLUTE_SECONDS` as keyof Env] as number;
+  if (absolute < idle) {
+    throw new ConfigError(
+      `${prefix}_ABSOLUTE_SECONDS`,
+      `must not be shorter than ${prefix}_IDLE_SECONDS`,
+    );
+  }
+  return { idleMs: idle * 1_000, absoluteMs: absolute * 1_000 };
+}
+
+function firstAdmin(env: Env): AppConfig['firstAdmin'] {
+  if (env.ADMIN_EMAIL === undefined && env.ADMIN_PASSWORD === undefined) return undefined;
+  if (env.ADMIN_EMAIL === undefined)
+    throw new ConfigError('ADMIN_EMAIL', 'is required with ADMIN_PASSWORD');
+  if (env.ADMIN_PASSWORD === undefined)
+    throw new ConfigError('ADMIN_PASSWORD', 'is required with ADMIN_EMAIL');
+  return { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD };
+}
+
+export function toAppConfig(env: Env): AppConfig {
+  const urls = databaseUrls(env);
+  return {
+    env: env.NODE_ENV,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      trustProxy: env.TRUST_PROXY,
+      trustedOrigins: env.TRUSTED_ORIGINS,
+      cookieSecure: env.COOKIE_SECURE ?? env.NODE_ENV === 'production',
+    },
+    log: { level: env.LOG_LEVEL },
+    contexts: env.APP_CONTEXTS,
+    database: {
+      urls: urls ?? {},
+      poolSize: env.DATABASE_POOL_SIZE,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      migrate: env.DATABASE_MIGRATE,
+    },
+    embeddedPostgres:
+      urls === undefined
+        ? { dataDir: resolve(env.EMBEDDED_POSTGRES_DIR), port: env.EMBEDDED_POSTGRES_PORT }
+        : undefined,
+    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    sessions: {
+      lifetimes: {
+        [AppContext.Web]: lifetime(env, AppContext.Web),
+        [AppContext.Admin]: lifetime(env, AppContext.Admin),
+        [AppContext.Telegram]: lifetime(env, AppContext.Telegram),
+      },
+      purgeIntervalMs: env.SESSION_PURGE_INTERVAL_SECONDS * 1_000,
+      invalidationPollMs: env.CACHE_INVALIDATION_POLL_MS,
+    },
+    login: {
+      ipMaxFailures: env.LOGIN_IP_MAX_FAILURES,
+      ipWindowMs: env.LOGIN_IP_WINDOW_SECONDS * 1_000,
+      accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+      lockoutMs: env.LOGIN_LOCKOUT_SECONDS * 1_000,
+      lockoutMaxMs: env.LOGIN_LOCKOUT_MAX_SECONDS * 1_000,
+    },
+    firstAdmin: firstAdmin(env),
+    botApiSecret: env.BOT_API_SECRET,
+    exchange: {
+      currencies: env.SUPPORTED_CURRENCIES,
+      maxOrderAmount: env.ORDER_MAX_AMOUNT,
+      providerSecret: env.PAYMENT_PROVIDER_SECRET,
+    },
+  };
+}
+
+/** Reads and validates the environment; throws ConfigError with a one-line message. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  return toAppConfig(parseEnv(source));
+}

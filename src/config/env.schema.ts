@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { ALL_CONTEXTS, AppContext } from '../common/app-context.js';
+
+/** Thrown for invalid configuration; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function urlWithProtocol(protocols: readonly string[], example: string, needsPath = false) {
+  return z.string().superRefine((value, context) => {
+    const url = parseUrl(value);
+    if (url === undefined || !protocols.includes(url.protocol) || url.hostname === '') {
+      context.addIssue({ code: 'custom', message: `must be a URL like ${example}` });
+    } else if (needsPath && url.pathname.length <= 1) {
+      context.addIssue({ code: 'custom', message: `must name a database: ${example}` });
+    }
+  });
+}
+
+const postgresUrl = urlWithProtocol(
+  ['postgres:', 'postgresql:'],
+  'postgres://user:pass@host:5432/dbname',
+  true,
+);
+const redisUrl = urlWithProtocol(['redis:', 'rediss:'], 'redis://host:6379');
+
+const contextList = z
+  .string()
+  .transform((value) => [...new Set(value.split(',').map((part) => part.trim()))])
+  .pipe(
+    z
+      .array(z.enum(AppContext, { message: `must list contexts among ${ALL_CONTEXTS.join(', ')}` }))
+      .min(1, { message: 'must name at least one context' }),
+  );
+
+const port = z.coerce
+  .number({ message: 'must be a port number' })
+  .int({ message: 'must be a port number' })
+  .min(0, { message: 'must be a port number' })
+  .max(65535, { message: 'must be a port number' });
+
+function positiveInt(max: number) {
+  return z.coerce
+    .number({ message: `must be a whole number from 1 to ${max}` })
+    .int({ message: `must be a whole number from 1 to ${max}` })
+    .min(1, { message: `must be a whole number from 1 to ${max}` })
+    .max(max, { message: `must be a whole number from 1 to ${max}` });
+}
+
+const flag = z.stringbool({ message: 'must be true or false' });
+
+const originList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((origin) => parseUrl(origin)?.origin === origin, {
+        message: 'must list origins like https://app.example.com (scheme, host, port; no path)',
+      }),
+    ),
+  );
+
+const seconds = (max: number) => positiveInt(max);
+
+const currencyList = z
+  .string()
+  .transform((value) => [...new Set(value.split(',').map((part) => part.trim()))])
+  .pipe(
+    z
+      .array(
+        z.string().regex(/^[A-Z0-9]{3,10}$/, {
+          message: 'must list codes of 3 to 10 upper-case letters or digits',
+        }),
+      )
+      .min(2, { message: 'must list at least two currencies' }),
+  );
+
+/** A positive decimal that fits numeric(18,8). */
+const decimalAmount = z.string().regex(/^(?!0+(\.0+)?$)\d{1,10}(\.\d{1,8})?$/, {
+  message: 'must be a positive decimal with at most 10 integer and 8 fractional digits',
+});
+const DAY = 86_400;
+
+/** Every environment variable the service reads. `.env.example` documents each one. */
+export const envSchema = z.object({
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'], {
+      message: 'must be development, test or production',
+    })
+    .default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  APP_CONTEXTS: contextList.default([...ALL_CONTEXTS]),
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+    .default('info'),
+  HTTP_BODY_LIMIT_BYTES: positiveInt(10 * 1024 * 1024).default(64 * 1024),
+
+  // Checked by checkDatabaseUrl, and only for the databases the mounted contexts use.
+  DATABASE_IDENTITY_URL: z.string().optional(),
+  DATABASE_WEB_URL: z.string().optional(),
+  DATABASE_ADMIN_URL: z.string().optional(),
+  DATABASE_BOT_URL: z.string().optional(),
+  DATABASE_POOL_SIZE: positiveInt(200).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(600_000).default(10_000),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt(60_000).default(3_000),
+  DATABASE_MIGRATE: flag.default(true),
+  EMBEDDED_POSTGRES_DIR: z.string().min(1).default('.data/postgres'),
+  EMBEDDED_POSTGRES_PORT: port.default(54329),
+
+  REDIS_URL: redisUrl.optional(),
+  REDIS_COMMAND_TIMEOUT_MS: positiveInt(60_000).default(200),
+  CACHE_INVALIDATION_POLL_MS: positiveInt(60_000).default(1_000),
+
+  TRUST_PROXY: flag.default(false),
+  TRUSTED_ORIGINS: originList.default([]),
+  COOKIE_SECURE: flag.optional(),
+
+  SESSION_WEB_IDLE_SECONDS: seconds(365 * DAY).default(DAY),
+  SESSION_WEB_ABSOLUTE_SECONDS: seconds(365 * DAY).default(30 * DAY),
+  SESSION_ADMIN_IDLE_SECONDS: seconds(365 * DAY).default(3_600),
+  SESSION_ADMIN_ABSOLUTE_SECONDS: seconds(365 * DAY).default(12 * 3_600),
+  SESSION_TELEGRAM_IDLE_SECONDS: seconds(365 * DAY).default(30 * DAY),
+  SESSION_TELEGRAM_ABSOLUTE_SECONDS: seconds(365 * DAY).default(180 * DAY),
+  SESSION_PURGE_INTERVAL_SECONDS: seconds(DAY).default(300),
+
+  LOGIN_IP_MAX_FAILURES: positiveInt(1_000_000).default(50),
+  LOGIN_IP_WINDOW_SECONDS: seconds(DAY).default(900),
+  LOGIN_ACCOUNT_MAX_FAILURES: positiveInt(1_000).default(5),
+  LOGIN_LOCKOUT_SECONDS: seconds(DAY).default(60),
+  LOGIN_LOCKOUT_MAX_SECONDS: seconds(30 * DAY).default(3_600),
+
+  ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(8, { message: 'must be 8 to 128 characters' })
+    .max(128, { message: 'must be 8 to 128 characters' })
+    .optional(),
+  BOT_API_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+
+  SUPPORTED_CURRENCIES: currencyList.default([
+    'USD',
+    'EUR',
+    'GBP',
+    'CHF',
+    'PLN',
+    'UAH',
+    'BTC',
+    'ETH',
+    'USDT',
+  ]),
+  ORDER_MAX_AMOUNT: decimalAmount.default('1000000'),
+  PAYMENT_PROVIDER_SECRET: z
+    .string()
+    .min(32, { message: 'must be at least 32 characters' })
+    .optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Unset and empty variables are the same thing: `FOO=` in a .env file means "not set". */
+function withoutEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(source).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
+}
+
+/** Validates one database URL, naming its variable when it is malformed. */
+export function checkDatabaseUrl(variable: string, value: string): string {
+  const result = postgresUrl.safeParse(value);
+  if (!result.success)
+    throw new ConfigError(variable, result.error.issues[0]?.message ?? 'is invalid');
+  return value;
+}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const result = envSchema.safeParse(withoutEmpty(source));
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'configuration');
+    throw new ConfigError(variable, issue?.message ?? 'is invalid');
+  }
+  return result.data;
+}

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { databasesFor } from '../common/app-context.js';
+import { loadConfig } from '../config/app-config.js';
+import { ConfigError } from '../config/env.schema.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { runPendingMigrations } from './migrate.js';
+import { withDatabaseUrls } from './with-databases.js';
+
+/**
+ * `npm run migration:run`: applies pending migrations to every database the configured
+ * APP_CONTEXTS use (the embedded server's when no URL is set), then exits.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  await withDatabaseUrls(config, async (urls) => {
+    for (const database of databasesFor(config.contexts)) {
+      const url = urls[database];
+      if (url === undefined) throw new Error(`No URL for the ${database} database`);
+      const dataSource = await new DataSource(dataSourceOptions(database, url)).initialize();
+      try {
+        const applied = await runPendingMigrations(dataSource);
+        console.log(`${database}: ${applied.length === 0 ? 'up to date' : applied.join(', ')}`);
+      } finally {
+        await dataSource.destroy();
+      }
+    }
+  });
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? `Invalid configuration: ${error.message}` : error;
+  console.error(message);
+  process.exitCode = 1;
+});

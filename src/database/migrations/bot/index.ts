@@ -1,0 +1,4 @@
+import { CreateBotSchema1795319174888 } from './1795319174888-CreateBotSchema.js';
+
+/** Migrations of the bot database, oldest first. A new migration is added here. */
+export const BOT_MIGRATIONS: Function[] = [CreateBotSchema1795319174888];

@@ -1,0 +1,8 @@
+import { CreateWebSchema1795319166978 } from './1795319166978-CreateWebSchema.js';
+import { AddOrderAmountsAndIdempotency1795323365767 } from './1795323365767-AddOrderAmountsAndIdempotency.js';
+
+/** Migrations of the web database, oldest first. A new migration is added here. */
+export const WEB_MIGRATIONS: Function[] = [
+  CreateWebSchema1795319166978,
+  AddOrderAmountsAndIdempotency1795323365767,
+];

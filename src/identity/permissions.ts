@@ -1,0 +1,27 @@
+import { AppContext } from '../common/app-context.js';
+
+/** Permissions, per context. A permission only counts in the context it was granted for. */
+export const Permission = {
+  OrdersRead: 'orders:read',
+  OrdersWrite: 'orders:write',
+  AnalyticsRead: 'analytics:read',
+  UsersManage: 'users:manage',
+  RatesManage: 'rates:manage',
+} as const;
+export type Permission = (typeof Permission)[keyof typeof Permission];
+
+export const KNOWN_PERMISSIONS: readonly string[] = Object.values(Permission);
+
+/** Granted on registration; admin permissions are only ever granted explicitly. */
+export const DEFAULT_PERMISSIONS: Readonly<Record<AppContext, readonly Permission[]>> = {
+  [AppContext.Web]: [Permission.OrdersRead, Permission.OrdersWrite],
+  [AppContext.Admin]: [],
+  [AppContext.Telegram]: [Permission.OrdersRead, Permission.OrdersWrite],
+};
+
+/** What the first admin account receives. */
+export const FIRST_ADMIN_PERMISSIONS: readonly Permission[] = [
+  Permission.UsersManage,
+  Permission.RatesManage,
+  Permission.AnalyticsRead,
+];

@@ -1,0 +1,66 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { EntityManager, Repository } from 'typeorm';
+import { type AppContext, Database } from '../common/app-context.js';
+import type { ClientInfo } from '../session/index.js';
+import { SecurityEvent } from './entities/index.js';
+
+export type SecurityEventType =
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.locked'
+  | 'logout'
+  | 'session.revoked'
+  | 'sessions.revoked'
+  | 'password.changed'
+  | 'user.registered'
+  | 'user.deleted'
+  | 'role.changed'
+  | 'permission.granted'
+  | 'permission.revoked'
+  | 'telegram.linked';
+
+export interface SecurityEventInput {
+  readonly type: SecurityEventType;
+  readonly context: AppContext | null;
+  readonly userId: string | null;
+  readonly client: ClientInfo;
+  readonly details?: Record<string, string | number | boolean | null>;
+}
+
+/** The append-only security trail (`security_events`; the database refuses changes). */
+@Injectable()
+export class SecurityEventsService {
+  private readonly logger = new Logger('SecurityEvents');
+  private readonly listeners: Array<(event: SecurityEventInput) => Promise<void>> = [];
+
+  constructor(
+    @InjectRepository(SecurityEvent, Database.Identity)
+    private readonly events: Repository<SecurityEvent>,
+  ) {}
+
+  /** Records an event; with `manager`, inside that transaction (so it exists exactly when the change does). */
+  async record(event: SecurityEventInput, manager?: EntityManager): Promise<void> {
+    await (manager?.getRepository(SecurityEvent) ?? this.events).insert(
+      this.events.create({
+        eventType: event.type,
+        applicationContext: event.context,
+        userId: event.userId,
+        ipAddress: event.client.ipAddress,
+        userAgent: event.client.userAgent,
+        details: event.details ?? {},
+      }),
+    );
+    this.logger.log({ event: event.type, app: event.context, userId: event.userId });
+    for (const listener of this.listeners) {
+      await listener(event).catch((error: unknown) => {
+        this.logger.warn(`a listener of ${event.type} failed: ${String(error)}`);
+      });
+    }
+  }
+
+  /** Lets an application follow identity events (the web analytics count logins). */
+  onRecorded(listener: (event: SecurityEventInput) => Promise<void>): void {
+    this.listeners.push(listener);
+  }
+}

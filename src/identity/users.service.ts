@@ -1,0 +1,152 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, QueryFailedError, type Repository } from 'typeorm';
+import { ALL_CONTEXTS, type AppContext, Database } from '../common/app-context.js';
+import { SessionService } from '../session/index.js';
+import { User, UserPermission, type UserRole } from './entities/index.js';
+import { PasswordHasher } from './password-hasher.js';
+import { DEFAULT_PERMISSIONS } from './permissions.js';
+
+/** One spelling per address: stored, compared and throttled lower-cased. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505'
+  );
+}
+
+/**
+ * Users and their permissions. Every change goes through SessionService.changeUser, so the
+ * user's cached entries in every context are invalidated with the change, race-free.
+ */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User, Database.Identity) private readonly users: Repository<User>,
+    private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionService,
+  ) {}
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .where('lower(user.email) = :email', { email: normalizeEmail(email) })
+      .getOne();
+  }
+
+  async get(id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    if (user === null) throw new NotFoundException('No such user');
+    return user;
+  }
+
+  /** The user's permissions, per context, sorted. */
+  async permissionsByContext(userId: string): Promise<Record<AppContext, string[]>> {
+    const granted = await this.users.manager.find(UserPermission, {
+      where: { userId },
+      order: { permission: 'ASC' },
+    });
+    const byContext = Object.fromEntries(ALL_CONTEXTS.map((context) => [context, [] as string[]]));
+    for (const grant of granted) byContext[grant.applicationContext]?.push(grant.permission);
+    return byContext as Record<AppContext, string[]>;
+  }
+
+  /** Creates a user with the default permissions of every context; 409 when the email is taken. */
+  async register(email: string, password: string, role?: UserRole): Promise<User> {
+    const passwordHash = await this.hasher.hash(password);
+    try {
+      return await this.users.manager.transaction(async (manager) => {
+        const user = await manager.save(
+          manager.create(User, {
+            email: normalizeEmail(email),
+            passwordHash,
+            ...(role && { role }),
+          }),
+        );
+        const defaults = ALL_CONTEXTS.flatMap((context) =>
+          DEFAULT_PERMISSIONS[context].map((permission) => ({
+            userId: user.id,
+            applicationContext: context,
+            permission,
+          })),
+        );
+        if (defaults.length > 0) await manager.insert(UserPermission, defaults);
+        return user;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictException('This email is already registered');
+      throw error;
+    }
+  }
+
+  async recordLogin(userId: string): Promise<void> {
+    await this.users.update({ id: userId }, { lastLoginAt: () => 'now()' });
+  }
+
+  /**
+   * Sets a new password and, in the same transaction, revokes every other session of the
+   * user in every context. The cached user holds no password, so it stays valid.
+   */
+  async changePassword(
+    userId: string,
+    newPassword: string,
+    keepSessionId: string,
+    alongWith: (manager: EntityManager) => Promise<unknown>,
+  ): Promise<void> {
+    const passwordHash = await this.hasher.hash(newPassword);
+    await this.sessions.revokeUserSessions(
+      userId,
+      { exceptSessionId: keepSessionId },
+      async (manager) => {
+        await manager.update(User, { id: userId }, { passwordHash });
+        await alongWith(manager);
+      },
+    );
+  }
+
+  async setRole(userId: string, role: UserRole): Promise<void> {
+    await this.get(userId);
+    await this.sessions.changeUser(userId, (manager) =>
+      manager.update(User, { id: userId }, { role }),
+    );
+  }
+
+  async grant(
+    userId: string,
+    context: AppContext,
+    permission: string,
+    grantedBy: string | null,
+  ): Promise<void> {
+    await this.get(userId);
+    await this.sessions.changeUser(userId, (manager) =>
+      manager
+        .createQueryBuilder()
+        .insert()
+        .into(UserPermission)
+        .values({ userId, applicationContext: context, permission, grantedBy })
+        .orIgnore()
+        .execute(),
+    );
+  }
+
+  /** False when the user did not have the permission. */
+  async revokePermission(
+    userId: string,
+    context: AppContext,
+    permission: string,
+  ): Promise<boolean> {
+    const result = await this.sessions.changeUser(userId, (manager) =>
+      manager.delete(UserPermission, { userId, applicationContext: context, permission }),
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Revokes every session of the user, then deletes the user (profile and permissions go with it). */
+  async delete(userId: string): Promise<void> {
+    await this.get(userId);
+    await this.sessions.changeUser(userId, (manager) => manager.delete(User, { id: userId }), {});
+  }
+}

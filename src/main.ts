@@ -1,0 +1,83 @@
+import 'reflect-metadata';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from './app.factory.js';
+import { databasesFor, defaultDatabaseName } from './common/app-context.js';
+import { createLogger } from './common/logging.js';
+import { type AppConfig, loadConfig } from './config/app-config.js';
+import { ConfigError } from './config/env.schema.js';
+import { EmbeddedPostgres } from './database/embedded-postgres.js';
+
+/** A stuck shutdown must still end the process. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Invalid configuration: ${error.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const log = createLogger(config.log.level);
+
+  let embedded: EmbeddedPostgres | undefined;
+  let app: NestFastifyApplication | undefined;
+  const shutdown = once(async () => {
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    // HTTP first (in-flight requests finish, new ones get 503), then the application's
+    // Redis and DataSources, then the embedded server they were connected to.
+    await app?.getHttpAdapter().close();
+    await app?.close();
+    await embedded?.stop();
+    log.info('Stopped');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info(`${signal} received, shutting down`);
+      shutdown().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'Shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+
+  try {
+    if (config.embeddedPostgres !== undefined) {
+      embedded = await EmbeddedPostgres.start(config.embeddedPostgres, (message) =>
+        log.info(message),
+      );
+      const databases = databasesFor(config.contexts);
+      const urls = await embedded.ensureDatabases(databases.map(defaultDatabaseName));
+      config = withDatabaseUrls(
+        config,
+        Object.fromEntries(databases.map((name) => [name, urls[defaultDatabaseName(name)]])),
+      );
+    }
+    if (config.redis.url === undefined) {
+      log.warn('REDIS_URL is not set: caching in process memory (one process only)');
+    }
+    app = await createApp(config);
+    await app.listen({ port: config.http.port, host: config.http.host });
+    log.info(`Listening on http://${config.http.host}:${config.http.port}`);
+  } catch (error) {
+    log.fatal({ err: error }, 'Start-up failed');
+    await shutdown().catch(() => undefined);
+    process.exitCode = 1;
+  }
+}
+
+function withDatabaseUrls(config: AppConfig, urls: AppConfig['database']['urls']): AppConfig {
+  return { ...config, database: { ...config.database, urls } };
+}
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= action());
+}
+
+await main();

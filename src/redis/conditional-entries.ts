@@ -1,0 +1,77 @@
+import type { RedisClient } from './redis.connection.js';
+
+/** Written over an invalidated key: a refill (set-if-absent) cannot replace it. */
+export const TOMBSTONE = 'x';
+
+/** The three writes race-free read-through needs, on full keys, values as strings. */
+export interface ConditionalEntries {
+  get(key: string): Promise<string | undefined>;
+  /** Sets unless the key holds anything, live value or tombstone. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Tombstones the keys. */
+  tombstone(keys: readonly string[], ttlMs: number): Promise<void>;
+}
+
+/** On Redis: GET, SET NX PX, and a pipeline of SET PX. */
+export class RedisEntries implements ConditionalEntries {
+  constructor(
+    private readonly run: <T>(command: (client: RedisClient) => Promise<T>) => Promise<T>,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.run((client) => client.get(key))) ?? undefined;
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.run((client) =>
+      client.set(key, value, { condition: 'NX', expiration: { type: 'PX', value: ttlMs } }),
+    );
+  }
+
+  async tombstone(keys: readonly string[], ttlMs: number): Promise<void> {
+    await this.run((client) => {
+      const batch = client.multi();
+      for (const key of keys)
+        batch.set(key, TOMBSTONE, { expiration: { type: 'PX', value: ttlMs } });
+      return batch.execAsPipeline();
+    });
+  }
+}
+
+/** In process memory (one process, no Redis): every operation is synchronous, hence atomic. */
+export class MemoryEntries implements ConditionalEntries {
+  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private writes = 0;
+
+  get(key: string): Promise<string | undefined> {
+    return Promise.resolve(this.read(key));
+  }
+
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<void> {
+    if (this.read(key) === undefined) this.write(key, value, ttlMs);
+    return Promise.resolve();
+  }
+
+  tombstone(keys: readonly string[], ttlMs: number): Promise<void> {
+    for (const key of keys) this.write(key, TOMBSTONE, ttlMs);
+    return Promise.resolve();
+  }
+
+  private read(key: string): string | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > Date.now()) return entry.value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  private write(key: string, value: string, ttlMs: number): void {
+    if (ttlMs > 0) this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
+    // Drop expired entries now and then, so memory stays bounded by the live ones.
+    if (++this.writes % 1_024 === 0) {
+      const now = Date.now();
+      for (const [entryKey, entry] of this.entries)
+        if (entry.expiresAt <= now) this.entries.delete(entryKey);
+    }
+  }
+}

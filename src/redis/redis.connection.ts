@@ -1,0 +1,162 @@
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
+
+export type RedisClient = RedisClientType;
+
+export interface RedisOptions {
+  /** Unset: no Redis; caches live in process memory. */
+  readonly url: string | undefined;
+  /** Upper bound on one command, after which the caller falls back. */
+  readonly commandTimeoutMs: number;
+}
+
+/** Redis could not answer in time (down, refusing, stalled, or not configured). */
+export class RedisUnavailableError extends Error {
+  constructor(reason: string) {
+    super(`Redis unavailable: ${reason}`);
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+/** Counters for metrics; monotonic since start. */
+export interface RedisCounters {
+  commands: number;
+  errors: number;
+  timeouts: number;
+  shortCircuited: number;
+}
+
+/** After a failure, commands fail fast for this long instead of each waiting out a timeout. */
+const COOLDOWN_MS = 1_000;
+/** How long start-up waits for the first connection before going on without Redis. */
+const CONNECT_GRACE_MS = 1_000;
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * The process's one Redis connection, owned by RedisModule. Every command goes through
+ * `run`/`guard`, which bound it in time and fail fast while Redis is known to be away:
+ * node-redis's own timeout stops at the socket write, so a stalled server (connected but
+ * not answering) would otherwise hold requests forever. Commands are never queued while
+ * disconnected; the client reconnects by itself.
+ */
+export class RedisConnection implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  private failingUntil = 0;
+  private lastErrorLogAt = 0;
+  private readonly readyListeners: Array<() => void> = [];
+  private readonly failureListeners: Array<() => void> = [];
+  readonly counters: RedisCounters = { commands: 0, errors: 0, timeouts: 0, shortCircuited: 0 };
+  readonly client: RedisClient | undefined;
+
+  constructor(private readonly options: RedisOptions) {
+    this.client = options.url === undefined ? undefined : this.createClient(options.url);
+  }
+
+  get configured(): boolean {
+    return this.client !== undefined;
+  }
+
+  /** Connected, and no recent failure. */
+  get healthy(): boolean {
+    return this.client?.isReady === true && Date.now() >= this.failingUntil;
+  }
+
+  /** Starts connecting; waits briefly so the first requests find the cache, never fails. */
+  async connect(): Promise<void> {
+    const client = this.client;
+    if (client === undefined || client.isOpen) return;
+    const connected = client.connect().then(
+      () => true,
+      () => false,
+    );
+    const grace = new Promise<boolean>((resolve) => {
+      setTimeout(() => resolve(false), CONNECT_GRACE_MS).unref();
+    });
+    if (!(await Promise.race([connected, grace]))) {
+      this.logger.warn('Redis is not reachable yet; serving without the cache until it is');
+    }
+  }
+
+  /** Called on every (re)connection: what was missed while away can be applied then. */
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** Called on every failure (error, timeout, lost connection). */
+  onFailure(listener: () => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  /** Runs a raw command on the shared client, bounded in time. */
+  run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    const client = this.client;
+    if (client === undefined) return Promise.reject(new RedisUnavailableError('not configured'));
+    return this.guard(() => command(client));
+  }
+
+  /** Bounds any Redis-backed operation (such as a cache-manager call) in time. */
+  async guard<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.client !== undefined && !this.healthy) {
+      this.counters.shortCircuited++;
+      throw new RedisUnavailableError(this.client.isReady ? 'recent failure' : 'disconnected');
+    }
+    this.counters.commands++;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.counters.timeouts++;
+        reject(new RedisUnavailableError(`no answer within ${this.options.commandTimeoutMs} ms`));
+      }, this.options.commandTimeoutMs);
+    });
+    try {
+      return await Promise.race([operation(), timeout]);
+    } catch (error) {
+      // An error reply is Redis answering (a script error, a wrong type): not an outage.
+      if (error instanceof ErrorReply) throw error;
+      this.recordFailure(error);
+      throw error instanceof RedisUnavailableError
+        ? error
+        : new RedisUnavailableError(errorMessage(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // The cache manager may have closed the shared client already.
+    if (this.client?.isOpen === true) await this.client.close();
+  }
+
+  private createClient(url: string): RedisClient {
+    const client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 2_000,
+        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000),
+      },
+    });
+    client.on('error', (error: unknown) => this.recordFailure(error));
+    client.on('ready', () => {
+      this.failingUntil = 0;
+      this.logger.log('Redis connected');
+      for (const listener of this.readyListeners) listener();
+    });
+    return client;
+  }
+
+  private recordFailure(error: unknown): void {
+    this.counters.errors++;
+    this.failingUntil = Date.now() + COOLDOWN_MS;
+    for (const listener of this.failureListeners) listener();
+    const now = Date.now();
+    if (now - this.lastErrorLogAt >= ERROR_LOG_INTERVAL_MS) {
+      this.lastErrorLogAt = now;
+      this.logger.warn(`Redis failure (falling back): ${errorMessage(error)}`);
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,87 @@
+import { Logger } from '@nestjs/common';
+import type { RedisConnection } from '../redis/redis.connection.js';
+import type { InvalidationOutbox } from './invalidation-outbox.js';
+import type { Invalidation, SessionCache } from './session-cache.js';
+
+/**
+ * Decides when this process may believe the session cache. It stops on any Redis failure
+ * (a revocation may have missed Redis), and starts again only after every pending
+ * invalidation in the outbox has been applied — on reconnection, on start, and on a
+ * timer; the timer also applies, within one interval, what another process could not.
+ */
+export class CacheTrust {
+  private readonly logger = new Logger('CacheTrust');
+  private trusted = false;
+  private reconciling: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly cache: SessionCache,
+    private readonly outbox: InvalidationOutbox,
+    private readonly redis: RedisConnection,
+    private readonly pollMs: number,
+  ) {
+    redis.onFailure(() => {
+      if (this.trusted)
+        this.logger.warn('Session cache distrusted until pending invalidations are applied');
+      this.trusted = false;
+    });
+    redis.onReady(() => void this.reconcile());
+  }
+
+  /** The cache may be read and written now. */
+  get usable(): boolean {
+    return this.trusted && (!this.redis.configured || this.redis.healthy);
+  }
+
+  async start(): Promise<void> {
+    await this.reconcile();
+    if (this.redis.configured) {
+      this.timer = setInterval(() => void this.reconcile(), this.pollMs);
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * After a committed change: tell the cache, then forget the outbox rows. If the cache
+   * cannot be told, the rows stay for the next drain and this process stops trusting it.
+   */
+  async apply(invalidations: readonly Invalidation[], outboxIds: readonly string[]): Promise<void> {
+    try {
+      await this.cache.invalidate(invalidations);
+    } catch {
+      this.trusted = false;
+      return;
+    }
+    await this.outbox.remove(outboxIds).catch(() => undefined);
+  }
+
+  /** Applies every pending invalidation; trusts the cache once none is left. One run at a time. */
+  reconcile(): Promise<void> {
+    this.reconciling ??= this.drainAll()
+      .catch((error: unknown) => {
+        this.logger.debug(`invalidations not applied yet: ${String(error)}`);
+      })
+      .finally(() => {
+        this.reconciling = undefined;
+      });
+    return this.reconciling;
+  }
+
+  private async drainAll(): Promise<void> {
+    while ((await this.outbox.pending()) > 0) {
+      // Zero handled: what is left is being applied by another process right now.
+      if ((await this.outbox.drainBatch((batch) => this.cache.invalidate(batch))) === 0) break;
+    }
+    if (this.trusted) return;
+    // Trust only an empty outbox, including rows another process holds.
+    if ((await this.outbox.pending()) === 0 && (!this.redis.configured || this.redis.healthy)) {
+      this.trusted = true;
+      this.logger.log('Session cache trusted');
+    }
+  }
+}

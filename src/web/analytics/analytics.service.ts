@@ -1,0 +1,73 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AppContext, Database } from '../../common/app-context.js';
+import { SecurityEventsService } from '../../identity/index.js';
+import type { NamespacedStore } from '../../redis/namespaced-store.js';
+import { cacheNamespace } from '../../redis/namespaces.js';
+import { InjectStore } from '../../redis/redis.module.js';
+import { WebCacheKeys } from '../cache-keys.js';
+
+export type AnalyticsEventType = 'order.created' | 'order.cancelled' | 'order.paid' | 'login';
+
+/** SPEC §3: aggregates are cached 15 minutes; a little staleness is what they are for. */
+const AGGREGATE_CACHE_MS = 15 * 60_000;
+const DAILY_WINDOW_DAYS = 30;
+
+export interface DailyCount {
+  day: string;
+  eventType: string;
+  count: number;
+}
+
+/** Business events of the web application (`analytics_events`) and their daily counts. */
+@Injectable()
+export class AnalyticsService implements OnModuleInit {
+  constructor(
+    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+    @InjectStore(cacheNamespace(AppContext.Web)) private readonly cache: NamespacedStore,
+    private readonly securityEvents: SecurityEventsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.securityEvents.onRecorded(async (event) => {
+      if (event.type === 'login.succeeded' && event.context === AppContext.Web) {
+        await this.record(this.dataSource.manager, 'login', event.userId, {});
+      }
+    });
+  }
+
+  /** Records an event, in the caller's transaction so that it exists exactly when the change does. */
+  async record(
+    manager: EntityManager,
+    type: AnalyticsEventType,
+    userId: string | null,
+    data: Record<string, string | number>,
+  ): Promise<void> {
+    await manager.query(
+      'INSERT INTO analytics_events (user_id, event_type, event_data) VALUES ($1, $2, $3)',
+      [userId, type, data],
+    );
+  }
+
+  async daily(): Promise<DailyCount[]> {
+    const key = WebCacheKeys.analytics('daily');
+    const cached = await this.cache.get<DailyCount[]>(key);
+    if (cached !== undefined) return cached;
+    const rows: Array<{ day: string; event_type: string; count: number }> =
+      await this.dataSource.query(
+        `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+              event_type, count(*)::int AS count
+       FROM analytics_events WHERE created_at > now() - make_interval(days => $1)
+       GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
+        [DAILY_WINDOW_DAYS],
+      );
+    const counts = rows.map((row) => ({
+      day: row.day,
+      eventType: row.event_type,
+      count: row.count,
+    }));
+    await this.cache.set(key, counts, AGGREGATE_CACHE_MS);
+    return counts;
+  }
+}

@@ -1,0 +1,12 @@
+import { AnalyticsEvent } from './analytics-event.entity.js';
+import { ExchangeRate } from './exchange-rate.entity.js';
+import { LedgerEntry } from './ledger-entry.entity.js';
+import { Order } from './order.entity.js';
+import { Payment } from './payment.entity.js';
+
+export { AnalyticsEvent, ExchangeRate, LedgerEntry, Order, Payment };
+export { LedgerEntryType } from './ledger-entry.entity.js';
+export { OrderStatus } from './order.entity.js';
+export { PaymentStatus } from './payment.entity.js';
+
+export const WEB_ENTITIES = [ExchangeRate, Order, Payment, LedgerEntry, AnalyticsEvent];

@@ -1,0 +1,426 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AppContext, Database } from '../../common/app-context.js';
+import type { AppConfig } from '../../config/app-config.js';
+import type { NamespacedStore } from '../../redis/namespaced-store.js';
+import { cacheNamespace } from '../../redis/namespaces.js';
+import { InjectStore } from '../../redis/redis.module.js';
+import { AnalyticsService } from '../analytics/analytics.service.js';
+import { WebCacheKeys } from '../cache-keys.js';
+import { LedgerEntryType, OrderStatus, PaymentStatus } from '../entities/index.js';
+import { canonical, convert, money } from '../money.js';
+import { RatesService } from '../rates/rates.service.js';
+
+/** SPEC §3: a user's order list is cached 30 minutes (and invalidated on every change). */
+const ORDERS_CACHE_MS = 30 * 60_000;
+/**
+ * The cached list is the first page at the default size, the request nearly every client
+ * makes; it is sent as stored. Other pages within it are sliced from it, the rest read
+ * from the database.
+ */
+export const ORDERS_PAGE_SIZE = 20;
+
+export interface OrderView {
+  id: string;
+  fromCurrency: string;
+  toCurrency: string;
+  amount: string;
+  exchangeRate: string;
+  counterAmount: string;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PaymentView {
+  id: string;
+  orderId: string;
+  paymentMethod: string;
+  amount: string;
+  currency: string;
+  status: PaymentStatus;
+  createdAt: string;
+  confirmedAt: string | null;
+}
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  from_currency: string;
+  to_currency: string;
+  amount: string;
+  exchange_rate: string;
+  counter_amount: string;
+  status: OrderStatus;
+  created_at: Date;
+  updated_at: Date;
+  request_hash: string | null;
+}
+
+interface PaymentRow {
+  id: string;
+  order_id: string;
+  user_id: string;
+  payment_method: string;
+  amount: string;
+  status: PaymentStatus;
+  created_at: Date;
+  confirmed_at: Date | null;
+}
+
+const ORDER_COLUMNS = `id, user_id, from_currency, to_currency, amount, exchange_rate, counter_amount,
+  status, created_at, updated_at, request_hash`;
+
+function orderView(row: OrderRow): OrderView {
+  return {
+    id: row.id,
+    fromCurrency: row.from_currency,
+    toCurrency: row.to_currency,
+    amount: row.amount,
+    exchangeRate: row.exchange_rate,
+    counterAmount: row.counter_amount,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+function paymentView(row: PaymentRow, currency: string): PaymentView {
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    paymentMethod: row.payment_method,
+    amount: row.amount,
+    currency,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+    confirmedAt: row.confirmed_at?.toISOString() ?? null,
+  };
+}
+
+const NO_SUCH_ORDER = 'No such order';
+
+/**
+ * Orders, their payments and the ledger. Every status change is one conditional UPDATE
+ * (`… WHERE status = <expected>`) inside a transaction that also writes its ledger rows,
+ * so concurrent cancels or confirmations leave exactly one transition, and the ledger's
+ * unique (order, entry type) key makes a double booking impossible.
+ *
+ * Status machine: pending → paid (payment completed) → completed (payout sent);
+ * pending → cancelled (by the customer); pending → failed (payment failed).
+ * Ledger: paid = payment_received(amount, from-currency); completed adds
+ * payout_sent(counter amount, to-currency); a payment completed for an order no longer
+ * pending is received and refunded (payment_received + refund, same amount).
+ */
+@Injectable()
+export class OrdersService {
+  private readonly maxAmount: string;
+
+  constructor(
+    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+    @InjectStore(cacheNamespace(AppContext.Web)) private readonly cache: NamespacedStore,
+    private readonly rates: RatesService,
+    private readonly analytics: AnalyticsService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.maxAmount = config.get('exchange', { infer: true }).maxOrderAmount;
+  }
+
+  /**
+   * Places an order at the current rate, locked into it. With an idempotency key, the same
+   * key and body return the first order (`replayed`); another body with that key is a 409.
+   */
+  async create(
+    userId: string,
+    input: { fromCurrency: string; toCurrency: string; amount: string },
+    idempotencyKey: string | undefined,
+  ): Promise<{ order: OrderView; replayed: boolean }> {
+    const { fromCurrency: from, toCurrency: to } = input;
+    this.rates.checkPair(from, to, ['fromCurrency', 'toCurrency']);
+    const amount = money(input.amount);
+    if (amount.lte(0)) throw new BadRequestException('amount must be greater than 0');
+    if (amount.gt(this.maxAmount))
+      throw new BadRequestException(`amount must be at most ${this.maxAmount}`);
+    const requestHash = createHash('sha256')
+      .update(`${from}|${to}|${canonical(input.amount)}`)
+      .digest('hex');
+
+    if (idempotencyKey !== undefined) {
+      const earlier = await this.findByKey(this.dataSource.manager, userId, idempotencyKey);
+      if (earlier !== undefined)
+        return { order: this.replay(earlier, requestHash), replayed: true };
+    }
+    const result = await this.dataSource.transaction(async (manager) => {
+      const rate = await this.rates.currentInTransaction(manager, from, to);
+      if (rate === undefined) throw new NotFoundException(`No rate for ${from}/${to}`);
+      const counterAmount = convert(input.amount, rate.rate);
+      if (counterAmount === undefined) {
+        throw new BadRequestException(
+          'amount gives a counter amount that does not fit 10 integer digits and 8 decimals',
+        );
+      }
+      const rows: OrderRow[] = await manager.query(
+        `INSERT INTO orders (user_id, from_currency, to_currency, amount, exchange_rate, counter_amount, idempotency_key, request_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING
+         RETURNING ${ORDER_COLUMNS}`,
+        [
+          userId,
+          from,
+          to,
+          canonical(input.amount),
+          rate.rate,
+          counterAmount,
+          idempotencyKey ?? null,
+          requestHash,
+        ],
+      );
+      const created = rows[0];
+      if (created === undefined) return undefined; // the same key won a race: replay it below
+      await this.analytics.record(manager, 'order.created', userId, {
+        orderId: created.id,
+        from,
+        to,
+      });
+      return created;
+    });
+    if (result === undefined) {
+      const winner = await this.findByKey(
+        this.dataSource.manager,
+        userId,
+        idempotencyKey as string,
+      );
+      return { order: this.replay(winner as OrderRow, requestHash), replayed: true };
+    }
+    await this.forgetOrdersOf(userId);
+    return { order: orderView(result), replayed: false };
+  }
+
+  /** The user's orders, newest first, as JSON text; the first page is read through the cache. */
+  async listJson(userId: string, limit: number, offset: number): Promise<string> {
+    if (offset + limit > ORDERS_PAGE_SIZE)
+      return JSON.stringify(await this.loadOrders(userId, limit, offset));
+    const firstPage = await this.cache.readThroughJson(
+      WebCacheKeys.orders(userId),
+      ORDERS_CACHE_MS,
+      () => this.loadOrders(userId, ORDERS_PAGE_SIZE, 0),
+    );
+    if (offset === 0 && limit === ORDERS_PAGE_SIZE) return firstPage;
+    return JSON.stringify((JSON.parse(firstPage) as OrderView[]).slice(offset, offset + limit));
+  }
+
+  /** Another user's order is not found, exactly like a missing one. */
+  async get(userId: string, orderId: string): Promise<OrderView> {
+    const rows: OrderRow[] = await this.dataSource.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2`,
+      [orderId, userId],
+    );
+    if (rows[0] === undefined) throw new NotFoundException(NO_SUCH_ORDER);
+    return orderView(rows[0]);
+  }
+
+  async cancel(userId: string, orderId: string): Promise<OrderView> {
+    const order = await this.dataSource.transaction(async (manager) => {
+      const rows: OrderRow[] = await manager.query(
+        `WITH cancelled AS (
+           UPDATE orders SET status = $3, updated_at = now()
+           WHERE id = $1 AND user_id = $2 AND status = $4 RETURNING ${ORDER_COLUMNS})
+         SELECT * FROM cancelled`,
+        [orderId, userId, OrderStatus.Cancelled, OrderStatus.Pending],
+      );
+      if (rows[0] === undefined) await this.refuseTransition(manager, orderId, userId, 'cancelled');
+      await this.analytics.record(manager, 'order.cancelled', userId, { orderId });
+      return rows[0] as OrderRow;
+    });
+    await this.forgetOrdersOf(userId);
+    return orderView(order);
+  }
+
+  /** A pending payment of the order amount; one at a time per order. */
+  async createPayment(
+    userId: string,
+    orderId: string,
+    paymentMethod: string,
+  ): Promise<PaymentView> {
+    return this.dataSource.transaction(async (manager) => {
+      const orders: OrderRow[] = await manager.query(
+        `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2 FOR UPDATE`,
+        [orderId, userId],
+      );
+      const order = orders[0];
+      if (order === undefined) throw new NotFoundException(NO_SUCH_ORDER);
+      if (order.status !== OrderStatus.Pending) {
+        throw new ConflictException(
+          `The order is ${order.status}; only a pending order can be paid`,
+        );
+      }
+      const pending: unknown[] = await manager.query(
+        'SELECT 1 FROM payments WHERE order_id = $1 AND status = $2',
+        [orderId, PaymentStatus.Pending],
+      );
+      if (pending.length > 0)
+        throw new ConflictException('A payment of this order is already pending');
+      const rows: PaymentRow[] = await manager.query(
+        `INSERT INTO payments (order_id, user_id, payment_method, amount) VALUES ($1, $2, $3, $4)
+         RETURNING id, order_id, user_id, payment_method, amount, status, created_at, confirmed_at`,
+        [orderId, userId, paymentMethod, order.amount],
+      );
+      return paymentView(rows[0] as PaymentRow, order.from_currency);
+    });
+  }
+
+  /** The payment provider's confirmation of a pending payment. */
+  async confirmPayment(
+    paymentId: string,
+    outcome: PaymentStatus.Completed | PaymentStatus.Failed,
+  ): Promise<PaymentView> {
+    const { payment, order } = await this.dataSource.transaction(async (manager) => {
+      const payments: PaymentRow[] = await manager.query(
+        `WITH confirmed AS (
+           UPDATE payments SET status = $2, confirmed_at = now()
+           WHERE id = $1 AND status = $3
+           RETURNING id, order_id, user_id, payment_method, amount, status, created_at, confirmed_at)
+         SELECT * FROM confirmed`,
+        [paymentId, outcome, PaymentStatus.Pending],
+      );
+      const confirmed = payments[0];
+      if (confirmed === undefined) {
+        const known: Array<{ status: string }> = await manager.query(
+          'SELECT status FROM payments WHERE id = $1',
+          [paymentId],
+        );
+        if (known[0] === undefined) throw new NotFoundException('No such payment');
+        throw new ConflictException(`The payment is already ${known[0].status}`);
+      }
+      const orders: OrderRow[] = await manager.query(
+        `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`,
+        [confirmed.order_id],
+      );
+      const target = orders[0] as OrderRow;
+      if (outcome === PaymentStatus.Failed) {
+        if (target.status === OrderStatus.Pending)
+          await this.setStatus(manager, target.id, OrderStatus.Failed);
+      } else {
+        await this.book(manager, target, LedgerEntryType.PaymentReceived, confirmed);
+        if (target.status === OrderStatus.Pending) {
+          await this.setStatus(manager, target.id, OrderStatus.Paid);
+          await this.analytics.record(manager, 'order.paid', target.user_id, {
+            orderId: target.id,
+          });
+        } else {
+          // Money arrived for an order that is no longer payable: it goes straight back.
+          await this.book(manager, target, LedgerEntryType.Refund, confirmed);
+        }
+      }
+      return { payment: confirmed, order: target };
+    });
+    await this.forgetOrdersOf(order.user_id);
+    return paymentView(payment, order.from_currency);
+  }
+
+  /** The provider's confirmation that the exchanged amount was sent: paid → completed. */
+  async confirmPayout(orderId: string): Promise<OrderView> {
+    const order = await this.dataSource.transaction(async (manager) => {
+      const rows: OrderRow[] = await manager.query(
+        `WITH completed AS (
+           UPDATE orders SET status = $2, updated_at = now() WHERE id = $1 AND status = $3
+           RETURNING ${ORDER_COLUMNS})
+         SELECT * FROM completed`,
+        [orderId, OrderStatus.Completed, OrderStatus.Paid],
+      );
+      if (rows[0] === undefined)
+        await this.refuseTransition(manager, orderId, undefined, 'completed');
+      const completed = rows[0] as OrderRow;
+      await this.book(manager, completed, LedgerEntryType.PayoutSent);
+      return completed;
+    });
+    await this.forgetOrdersOf(order.user_id);
+    return orderView(order);
+  }
+
+  private async book(
+    manager: EntityManager,
+    order: OrderRow,
+    type: LedgerEntryType,
+    payment?: PaymentRow,
+  ): Promise<void> {
+    const payout = type === LedgerEntryType.PayoutSent;
+    await manager.query(
+      `INSERT INTO transactions (order_id, payment_id, user_id, entry_type, currency, amount)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [
+        order.id,
+        payment?.id ?? null,
+        order.user_id,
+        type,
+        payout ? order.to_currency : order.from_currency,
+        payout ? order.counter_amount : (payment?.amount ?? order.amount),
+      ],
+    );
+  }
+
+  private async setStatus(
+    manager: EntityManager,
+    orderId: string,
+    status: OrderStatus,
+  ): Promise<void> {
+    await manager.query('UPDATE orders SET status = $2, updated_at = now() WHERE id = $1', [
+      orderId,
+      status,
+    ]);
+  }
+
+  /** Why a conditional transition did not happen: 404 for no (visible) order, else 409. */
+  private async refuseTransition(
+    manager: EntityManager,
+    orderId: string,
+    userId: string | undefined,
+    to: string,
+  ): Promise<never> {
+    const rows: Array<{ status: string }> = await manager.query(
+      `SELECT status FROM orders WHERE id = $1 ${userId === undefined ? '' : 'AND user_id = $2'}`,
+      userId === undefined ? [orderId] : [orderId, userId],
+    );
+    if (rows[0] === undefined) throw new NotFoundException(NO_SUCH_ORDER);
+    throw new ConflictException(`The order is ${rows[0].status}; it cannot become ${to}`);
+  }
+
+  private replay(earlier: OrderRow, requestHash: string): OrderView {
+    if (earlier.request_hash !== requestHash) {
+      throw new ConflictException('This Idempotency-Key was used with a different request');
+    }
+    return orderView(earlier);
+  }
+
+  private async findByKey(
+    manager: EntityManager,
+    userId: string,
+    key: string,
+  ): Promise<OrderRow | undefined> {
+    const rows: OrderRow[] = await manager.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2`,
+      [userId, key],
+    );
+    return rows[0];
+  }
+
+  private async loadOrders(userId: string, limit: number, offset: number): Promise<OrderView[]> {
+    const rows: OrderRow[] = await this.dataSource.query(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
+      [userId, limit, offset],
+    );
+    return rows.map(orderView);
+  }
+
+  private async forgetOrdersOf(userId: string): Promise<void> {
+    await this.cache.invalidate(WebCacheKeys.orders(userId));
+  }
+}

@@ -1,0 +1,171 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { AppContext, Database } from '../../common/app-context.js';
+import type { AppConfig } from '../../config/app-config.js';
+import type { NamespacedStore } from '../../redis/namespaced-store.js';
+import { cacheNamespace } from '../../redis/namespaces.js';
+import { InjectStore } from '../../redis/redis.module.js';
+import { WebCacheKeys } from '../cache-keys.js';
+import { canonical } from '../money.js';
+
+/** SPEC §3: a cached rate lives 5 minutes at most, less when the pair changes sooner. */
+const RATE_CACHE_MS = 5 * 60_000;
+const CURRENCY_CODE = /^[A-Z0-9]{3,10}$/;
+
+export interface CurrentRate {
+  from: string;
+  to: string;
+  /** Decimal string, 8 places. */
+  rate: string;
+  validFrom: string;
+  validUntil: string | null;
+}
+
+interface RateRow {
+  from_currency: string;
+  to_currency: string;
+  rate: string;
+  valid_from: Date;
+  valid_until: Date | null;
+}
+
+/** A row is current from valid_from until valid_until (or for ever); the latest started wins. */
+const CURRENT = `valid_from <= now() AND (valid_until IS NULL OR valid_until > now())`;
+
+function toRate(row: RateRow): CurrentRate {
+  return {
+    from: row.from_currency,
+    to: row.to_currency,
+    rate: row.rate,
+    validFrom: row.valid_from.toISOString(),
+    validUntil: row.valid_until?.toISOString() ?? null,
+  };
+}
+
+/**
+ * Exchange rates. Quotes are read through `cache:web:rates:{FROM}_{TO}`; a new rate
+ * invalidates its pair at once (race-free: a refill cannot replace the invalidation), and
+ * a cached rate never outlives the moment its pair next changes. Orders do not use the
+ * cache: they lock the rate read from the database in their own transaction.
+ */
+@Injectable()
+export class RatesService {
+  private readonly supported: ReadonlySet<string>;
+
+  constructor(
+    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+    @InjectStore(cacheNamespace(AppContext.Web)) private readonly cache: NamespacedStore,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.supported = new Set(config.get('exchange', { infer: true }).currencies);
+  }
+
+  /** 400 naming the field unless both codes are well-formed, supported and different. */
+  checkPair(from: string, to: string, fields: [string, string] = ['from', 'to']): void {
+    for (const [code, field] of [
+      [from, fields[0]],
+      [to, fields[1]],
+    ] as const) {
+      if (!CURRENCY_CODE.test(code)) {
+        throw new BadRequestException(
+          `${field} must be a currency code of 3 to 10 upper-case letters or digits`,
+        );
+      }
+      if (!this.supported.has(code)) {
+        throw new BadRequestException(`${field} ${code} is not a supported currency`);
+      }
+    }
+    if (from === to) throw new BadRequestException(`${fields[1]} must differ from ${fields[0]}`);
+  }
+
+  async current(from: string, to: string): Promise<CurrentRate> {
+    this.checkPair(from, to);
+    const found = await this.cache.readThrough(
+      WebCacheKeys.rate(from, to),
+      (value: { rate: CurrentRate | null; changesAt: number | null }) =>
+        this.ttlUntil(value.changesAt),
+      () => this.load(from, to),
+    );
+    if (found.rate === null) throw new NotFoundException(`No rate for ${from}/${to}`);
+    return found.rate;
+  }
+
+  async currentAll(): Promise<CurrentRate[]> {
+    const found = await this.cache.readThrough(
+      WebCacheKeys.allRates(),
+      (value: { rates: CurrentRate[]; changesAt: number | null }) => this.ttlUntil(value.changesAt),
+      () => this.loadAll(),
+    );
+    return found.rates;
+  }
+
+  /** The authoritative current rate, inside the caller's transaction (orders). */
+  async currentInTransaction(
+    manager: EntityManager,
+    from: string,
+    to: string,
+  ): Promise<CurrentRate | undefined> {
+    const rows: RateRow[] = await manager.query(
+      `SELECT from_currency, to_currency, rate, valid_from, valid_until FROM exchange_rates
+       WHERE from_currency = $1 AND to_currency = $2 AND ${CURRENT}
+       ORDER BY valid_from DESC LIMIT 1`,
+      [from, to],
+    );
+    return rows[0] === undefined ? undefined : toRate(rows[0]);
+  }
+
+  /** Sets a rate for a pair, effective now (or from `validFrom`); the next quote sees it. */
+  async setRate(
+    from: string,
+    to: string,
+    rate: string,
+    validFrom: Date = new Date(),
+  ): Promise<CurrentRate> {
+    this.checkPair(from, to);
+    const rows: RateRow[] = await this.dataSource.query(
+      `INSERT INTO exchange_rates (from_currency, to_currency, rate, valid_from) VALUES ($1, $2, $3, $4)
+       RETURNING from_currency, to_currency, rate, valid_from, valid_until`,
+      [from, to, canonical(rate), validFrom],
+    );
+    await this.cache.invalidate(WebCacheKeys.rate(from, to), WebCacheKeys.allRates());
+    return toRate(rows[0] as RateRow);
+  }
+
+  private ttlUntil(changesAt: number | null): number {
+    return Math.min(RATE_CACHE_MS, changesAt === null ? RATE_CACHE_MS : changesAt - Date.now());
+  }
+
+  private async load(from: string, to: string) {
+    const rows: Array<RateRow & { changes_at: Date | null }> = await this.dataSource.query(
+      `SELECT from_currency, to_currency, rate, valid_from, valid_until,
+         LEAST(valid_until, (SELECT min(n.valid_from) FROM exchange_rates n
+           WHERE n.from_currency = $1 AND n.to_currency = $2 AND n.valid_from > now())) AS changes_at
+       FROM exchange_rates WHERE from_currency = $1 AND to_currency = $2 AND ${CURRENT}
+       ORDER BY valid_from DESC LIMIT 1`,
+      [from, to],
+    );
+    const row = rows[0];
+    return {
+      rate: row === undefined ? null : toRate(row),
+      changesAt: row?.changes_at?.getTime() ?? null,
+    };
+  }
+
+  private async loadAll() {
+    const rows: RateRow[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (from_currency, to_currency) from_currency, to_currency, rate, valid_from, valid_until
+       FROM exchange_rates
+       WHERE ${CURRENT} AND from_currency = ANY($1) AND to_currency = ANY($1)
+       ORDER BY from_currency, to_currency, valid_from DESC`,
+      [[...this.supported]],
+    );
+    const next: Array<{ changes_at: Date | null }> = await this.dataSource.query(
+      `SELECT LEAST(
+         (SELECT min(valid_from) FROM exchange_rates WHERE valid_from > now()),
+         (SELECT min(valid_until) FROM exchange_rates WHERE valid_until > now())) AS changes_at`,
+    );
+    return { rates: rows.map(toRate), changesAt: next[0]?.changes_at?.getTime() ?? null };
+  }
+}

@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { Database } from '../src/common/app-context.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import { runPendingMigrations } from '../src/database/migrate.js';
+import { freePort } from './support/api-process.js';
+
+const PASSWORDS = {
+  identity: 'id-secret',
+  web: 'web-secret',
+  admin: 'admin-secret',
+  bot: 'bot-secret',
+};
+
+/**
+ * The PostgreSQL initialisation that docker-compose runs (docker/postgres/init-databases.sh),
+ * applied to a throwaway server: one role per application, least privilege.
+ */
+describe('database roles of the compose stack', () => {
+  let root: string;
+  let server: EmbeddedPostgres;
+  let port: number;
+
+  const url = (role: keyof typeof PASSWORDS, database: string) =>
+    `postgres://exchanger_${role}:${PASSWORDS[role]}@127.0.0.1:${port}/${database}`;
+
+  async function asRole<T>(
+    role: keyof typeof PASSWORDS,
+    database: string,
+    work: (client: pg.Client) => Promise<T>,
+  ): Promise<T> {
+    const client = new pg.Client({ connectionString: url(role, database) });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function migrate(database: Database, role: keyof typeof PASSWORDS) {
+    const source = await new DataSource(
+      dataSourceOptions(database, url(role, `exchanger_${database}`)),
+    ).initialize();
+    await runPendingMigrations(source);
+    await source.destroy();
+  }
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'exchanger-roles-'));
+    await chmod(root, 0o755);
+    port = await freePort();
+    server = await EmbeddedPostgres.start({ dataDir: join(root, 'pg'), port }, () => undefined);
+    const superuserPassword = (await readFile(join(root, 'pg.password'), 'utf8')).trim();
+    execFileSync('bash', ['docker/postgres/init-databases.sh'], {
+      env: {
+        PATH: process.env.PATH,
+        PGHOST: '127.0.0.1',
+        PGPORT: String(port),
+        PGPASSWORD: superuserPassword,
+        POSTGRES_USER: 'postgres',
+        IDENTITY_DB_PASSWORD: PASSWORDS.identity,
+        WEB_DB_PASSWORD: PASSWORDS.web,
+        ADMIN_DB_PASSWORD: PASSWORDS.admin,
+        BOT_DB_PASSWORD: PASSWORDS.bot,
+      },
+      stdio: 'ignore',
+    });
+    // As in the compose stack: each database migrated by the role that owns it.
+    await migrate(Database.Identity, 'identity');
+    await migrate(Database.Web, 'web');
+  }, 60_000);
+
+  afterAll(async () => {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('does not let the web role connect to the admin or bot database', async () => {
+    for (const database of ['exchanger_admin', 'exchanger_bot']) {
+      await expect(asRole('web', database, (c) => c.query('SELECT 1'))).rejects.toThrow(
+        /permission denied for database/,
+      );
+    }
+  });
+
+  it('does not let the bot role connect to the web database', async () => {
+    await expect(asRole('bot', 'exchanger_web', (c) => c.query('SELECT 1'))).rejects.toThrow(
+      /permission denied for database/,
+    );
+  });
+
+  it('lets every application role read and write identity rows', async () => {
+    for (const role of ['web', 'admin', 'bot'] as const) {
+      await asRole(role, 'exchanger_identity', async (client) => {
+        const email = `${role}@roles.test`;
+        await client.query(`INSERT INTO users (email, password_hash) VALUES ($1, 'x')`, [email]);
+        const { rowCount } = await client.query('SELECT 1 FROM users WHERE email = $1', [email]);
+        expect(rowCount).toBe(1);
+      });
+    }
+  });
+
+  it('does not let an application role change the identity schema', async () => {
+    await asRole('web', 'exchanger_identity', async (client) => {
+      await expect(client.query('CREATE TABLE stray (id int)')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(client.query('DROP TABLE users')).rejects.toThrow(/must be owner/);
+      await expect(client.query('TRUNCATE security_events')).rejects.toThrow(/permission denied/);
+    });
+  });
+});

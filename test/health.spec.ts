@@ -1,0 +1,62 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { startTestApp } from './support/test-app.js';
+
+describe('health and the error shape', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('answers liveness without touching any dependency', async () => {
+    await request(app.getHttpServer()).get('/health').expect(200, { status: 'ok' });
+  });
+
+  it('reports every database and the Redis cache as up when ready', async () => {
+    const response = await request(app.getHttpServer()).get('/health/ready').expect(200);
+    expect(response.body.status).toBe('ok');
+    expect(response.body.details).toEqual({
+      'database:identity': expect.objectContaining({ status: 'up' }),
+      'database:web': expect.objectContaining({ status: 'up' }),
+      'database:admin': expect.objectContaining({ status: 'up' }),
+      'database:bot': expect.objectContaining({ status: 'up' }),
+      cache: { status: 'up', store: 'redis', connected: true },
+    });
+  });
+
+  it('answers an unknown route with the JSON error shape and the request id', async () => {
+    const response = await request(app.getHttpServer()).get('/nowhere').expect(404);
+    expect(response.body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'Cannot GET /nowhere',
+      requestId: response.headers['x-request-id'],
+    });
+  });
+
+  it('keeps a well-formed incoming request id and replaces a malformed one', async () => {
+    const kept = await request(app.getHttpServer()).get('/health').set('x-request-id', 'lb-42.a');
+    expect(kept.headers['x-request-id']).toBe('lb-42.a');
+    const replaced = await request(app.getHttpServer())
+      .get('/health')
+      .set('x-request-id', 'bad id\twith spaces');
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends the security headers on every response', async () => {
+    const response = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(response.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.stringContaining('max-age='),
+      'content-security-policy': expect.stringContaining("default-src 'self'"),
+    });
+  });
+
+  it('serves the OpenAPI description at /docs', async () => {
+    const response = await request(app.getHttpServer()).get('/docs/openapi.json').expect(200);
+    expect(response.body.paths).toHaveProperty('/health/ready');
+  });
+});

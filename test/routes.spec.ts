@@ -1,0 +1,105 @@
+import { Controller, Get } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../src/app.module.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { routesOf } from './support/route-table.js';
+import { startTestApp } from './support/test-app.js';
+import { testEnv } from './support/test-env.js';
+
+/** Every route as "METHOD /path  context  access", sorted. */
+function routeTable(app: NestFastifyApplication): string[] {
+  return routesOf(app)
+    .map((route) => `${route.method} ${route.path}  ${route.context}  ${route.access}`)
+    .sort();
+}
+
+describe('routes', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('declares a context and an access rule for every route (review changes here)', () => {
+    expect(routeTable(app)).toEqual([
+      'DELETE /admin/auth/sessions/:id  admin  session',
+      'DELETE /admin/users/:id  admin  session+users:manage',
+      'DELETE /admin/users/:id/permissions/:context/:permission  admin  session+users:manage',
+      'DELETE /admin/users/:id/sessions  admin  session+users:manage',
+      'DELETE /bot/auth/sessions/:id  telegram  session',
+      'DELETE /web/auth/sessions/:id  web  session',
+      'GET /admin/auth/me  admin  session',
+      'GET /admin/auth/sessions  admin  session',
+      'GET /admin/users/:id  admin  session+users:manage',
+      'GET /bot/auth/me  telegram  session',
+      'GET /bot/auth/sessions  telegram  session',
+      'GET /health  public  none',
+      'GET /health/ready  public  none',
+      'GET /web/analytics/daily  web  session+analytics:read',
+      'GET /web/auth/me  web  session',
+      'GET /web/auth/sessions  web  session',
+      'GET /web/orders  web  session+orders:read',
+      'GET /web/orders/:id  web  session+orders:read',
+      'GET /web/rates  web  anonymous',
+      'GET /web/rates/:from/:to  web  anonymous',
+      'POST /admin/auth/login  admin  anonymous+LoginBodyGuard+PasswordGuard',
+      'POST /admin/auth/logout  admin  anonymous',
+      'POST /admin/auth/logout-all  admin  session',
+      'POST /admin/auth/password  admin  session',
+      'POST /bot/auth/link  telegram  anonymous+SharedSecretGuard(x-bot-secret)',
+      'POST /bot/auth/logout  telegram  anonymous',
+      'POST /bot/auth/logout-all  telegram  session',
+      'POST /web/auth/login  web  anonymous+LoginBodyGuard+PasswordGuard',
+      'POST /web/auth/logout  web  anonymous',
+      'POST /web/auth/logout-all  web  session',
+      'POST /web/auth/password  web  session',
+      'POST /web/auth/register  web  anonymous',
+      'POST /web/auth/telegram/link-code  web  session',
+      'POST /web/orders  web  session+orders:write',
+      'POST /web/orders/:id/cancel  web  session+orders:write',
+      'POST /web/orders/:id/payments  web  session+orders:write',
+      'POST /web/provider/orders/:id/payout  web  anonymous+SharedSecretGuard(x-provider-secret)',
+      'POST /web/provider/payments/:id  web  anonymous+SharedSecretGuard(x-provider-secret)',
+      'PUT /admin/users/:id/permissions/:context/:permission  admin  session+users:manage',
+      'PUT /admin/users/:id/role  admin  session+users:manage',
+    ]);
+  });
+
+  it('mounts no admin or bot route when APP_CONTEXTS is web', async () => {
+    const web = await startTestApp({
+      APP_CONTEXTS: 'web',
+      DATABASE_ADMIN_URL: '',
+      DATABASE_BOT_URL: '',
+    });
+    try {
+      const routes = routeTable(web);
+      expect(routes.some((row) => row.includes(' /web/'))).toBe(true);
+      expect(routes.filter((row) => / \/(admin|bot)\//.test(row))).toEqual([]);
+      await request(web.getHttpServer()).post('/admin/auth/login').send({}).expect(404);
+      await request(web.getHttpServer()).get('/bot/auth/me').expect(404);
+    } finally {
+      await web.close();
+    }
+  });
+
+  it('refuses to start with a controller that declares no context', async () => {
+    @Controller('stray')
+    class StrayController {
+      @Get()
+      get() {
+        return 'should never be served';
+      }
+    }
+    const module = await Test.createTestingModule({
+      imports: [AppModule.forRoot(loadConfig(testEnv()))],
+      controllers: [StrayController],
+    }).compile();
+    const stray = module.createNestApplication<NestFastifyApplication>(new FastifyAdapter());
+    await expect(stray.init()).rejects.toThrow(/StrayController/);
+    await stray.close();
+  });
+});

@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { createClient } from '@redis/client';
+import pg from 'pg';
+
+/*
+ * Runs once per test run, in Node's own module loader (Jest does not map the imports of a
+ * global setup), so it uses only packages and the built application: `npm test` builds
+ * first. Each test database is dropped, created and migrated from scratch by the real
+ * `migration:run` command, so every run proves the migrations build the schema; the
+ * test Redis database is emptied, so counters (login throttling) start from zero.
+ * Kept in step with test/support/test-env.ts.
+ */
+const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const DATABASES = ['identity', 'web', 'admin', 'bot'];
+/** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
+const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
+
+export default async function globalSetup(): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await admin.connect();
+  try {
+    for (const database of DATABASES) {
+      const name = admin.escapeIdentifier(`exchanger_${database}_test`);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  const urls = Object.fromEntries(
+    DATABASES.map((database) => [
+      `DATABASE_${database.toUpperCase()}_URL`,
+      `${POSTGRES}/exchanger_${database}_test`,
+    ]),
+  );
+  const redis = createClient({ url: REDIS });
+  await redis.connect();
+  await redis.flushDb();
+  await redis.close();
+  execFileSync(process.execPath, ['dist/database/migrate.cli.js'], {
+    env: { ...process.env, ...urls, NODE_ENV: 'test' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}

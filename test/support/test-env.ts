@@ -1,0 +1,48 @@
+import { Database } from '../../src/common/app-context.js';
+import { DATABASE_URL_VARIABLE } from '../../src/config/app-config.js';
+
+/** Where the test databases live; override to point the suite at another server. */
+const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
+export const TEST_BOT_SECRET = 'test-bot-secret-0123456789-abcdefghij';
+export const TEST_PROVIDER_SECRET = 'test-provider-secret-0123456789-abcdef';
+
+export function testDatabaseName(database: Database): string {
+  return `exchanger_${database}_test`;
+}
+
+export function testDatabaseUrl(database: Database): string {
+  return `${POSTGRES}/${testDatabaseName(database)}`;
+}
+
+/** The suite only ever touches databases whose name ends in _test (a URL that does not parse reaches none). */
+export function assertTestDatabase(url: string): void {
+  if (!URL.canParse(url)) return;
+  const name = new URL(url).pathname.slice(1);
+  if (!name.endsWith('_test')) {
+    throw new Error(`Refusing to run tests against "${name}": test databases end in _test`);
+  }
+}
+
+/** The environment of a test application: the machine's PostgreSQL and Redis, quiet logs. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    REDIS_URL: TEST_REDIS_URL,
+    BOT_API_SECRET: TEST_BOT_SECRET,
+    PAYMENT_PROVIDER_SECRET: TEST_PROVIDER_SECRET,
+    ...Object.fromEntries(
+      Object.values(Database).map((database) => [
+        DATABASE_URL_VARIABLE[database],
+        testDatabaseUrl(database),
+      ]),
+    ),
+    ...overrides,
+  };
+  for (const database of Object.values(Database)) {
+    const url = env[DATABASE_URL_VARIABLE[database]];
+    if (url !== undefined && url !== '') assertTestDatabase(url);
+  }
+  return env;
+}

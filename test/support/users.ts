@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { AppContext, CONTEXTS } from '../../src/common/app-context.js';
+import { UserRole } from '../../src/identity/entities/index.js';
+import { UsersService } from '../../src/identity/index.js';
+import { FIRST_ADMIN_PERMISSIONS } from '../../src/identity/permissions.js';
+
+export const PASSWORD = 'correct horse battery';
+
+export function uniqueEmail(label = 'user'): string {
+  return `${label}-${randomUUID()}@example.test`;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+}
+
+/** A registered web user (through the real endpoint). */
+export async function registerUser(app: NestFastifyApplication, label?: string): Promise<TestUser> {
+  const email = uniqueEmail(label);
+  const response = await request(app.getHttpServer())
+    .post('/web/auth/register')
+    .send({ email, password: PASSWORD })
+    .expect(201);
+  return { id: response.body.user.id, email, password: PASSWORD };
+}
+
+/** A registered user made admin, with the first admin's permissions. */
+export async function registerAdmin(app: NestFastifyApplication): Promise<TestUser> {
+  const user = await registerUser(app, 'admin');
+  const users = app.get(UsersService);
+  await users.setRole(user.id, UserRole.Admin);
+  for (const permission of FIRST_ADMIN_PERMISSIONS) {
+    await users.grant(user.id, AppContext.Admin, permission, null);
+  }
+  return user;
+}
+
+/** Logs in through the real endpoint; returns the session token from the cookie. */
+export async function logIn(
+  app: NestFastifyApplication,
+  context: AppContext.Web | AppContext.Admin,
+  user: TestUser,
+): Promise<string> {
+  const response = await request(app.getHttpServer())
+    .post(`/${CONTEXTS[context].routePrefix}/auth/login`)
+    .send({ email: user.email, password: user.password })
+    .expect(200);
+  return sessionCookieOf(response.headers['set-cookie'], context);
+}
+
+export function sessionCookieOf(
+  setCookie: string | string[] | undefined,
+  context: AppContext,
+): string {
+  const cookies = Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [setCookie];
+  const name = CONTEXTS[context].sessionCookie;
+  const cookie = cookies.find((value) => value.startsWith(`${name}=`));
+  if (cookie === undefined) throw new Error(`no ${name} cookie in ${JSON.stringify(setCookie)}`);
+  return cookie.slice(name.length + 1).split(';')[0] ?? '';
+}
+
+/** `Cookie:` header value carrying a session token for a context. */
+export function cookieFor(context: AppContext, token: string): string {
+  return `${CONTEXTS[context].sessionCookie}=${token}`;
+}
+
+/** Links a Telegram account to the user of a web session; returns the telegram session token. */
+export async function linkTelegram(
+  app: NestFastifyApplication,
+  webToken: string,
+  botSecret: string,
+): Promise<string> {
+  const issued = await request(app.getHttpServer())
+    .post('/web/auth/telegram/link-code')
+    .set('Cookie', cookieFor(AppContext.Web, webToken))
+    .expect(201);
+  const linked = await request(app.getHttpServer())
+    .post('/bot/auth/link')
+    .set('x-bot-secret', botSecret)
+    .send({ telegramUserId: String(Math.floor(Math.random() * 1e12) + 1), code: issued.body.code })
+    .expect(201);
+  return linked.body.token as string;
+}

@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createClient } from '@redis/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import request from 'supertest';
+import { AppContext } from '../src/common/app-context.js';
+import type { NamespacedStore } from '../src/redis/namespaced-store.js';
+import { cacheNamespace } from '../src/redis/namespaces.js';
+import { storeToken } from '../src/redis/redis.module.js';
+import { RatesService } from '../src/web/index.js';
+import { sqlDuring } from './support/sql-counter.js';
+import { startTestApp } from './support/test-app.js';
+import { TEST_REDIS_URL, testEnv } from './support/test-env.js';
+
+/** Currencies of this file only, so that no other test's rates interfere. */
+const CURRENCIES = 'RTA,RTB,RTC,RTD,RTE';
+
+describe('exchange rates', () => {
+  let app: NestFastifyApplication;
+  let rates: RatesService;
+  const redis = createClient({ url: TEST_REDIS_URL });
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    app = await startTestApp({ SUPPORTED_CURRENCIES: CURRENCIES });
+    rates = app.get(RatesService);
+    await redis.connect();
+    await rates.setRate('RTA', 'RTB', '1.25');
+    await sleep(3_100); // a change refuses refills for 3 s
+  });
+  afterAll(async () => {
+    await redis.close();
+    await app.close();
+  });
+
+  it('serves the current rate of a pair without a session', async () => {
+    const response = await http().get('/web/rates/RTA/RTB').expect(200);
+    expect(response.body).toEqual({
+      from: 'RTA',
+      to: 'RTB',
+      rate: '1.25000000',
+      validFrom: expect.any(String),
+      validUntil: null,
+    });
+  });
+
+  it('reads a quote through cache:web:rates:{FROM}_{TO} (5 minutes), without SQL once cached', async () => {
+    await http().get('/web/rates/RTA/RTB').expect(200);
+    expect(await sqlDuring(() => http().get('/web/rates/RTA/RTB').expect(200))).toEqual([]);
+    const ttl = await redis.pTTL('cache:web:rates:RTA_RTB');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5 * 60_000);
+  });
+
+  it('shows a new rate on the very next quote', async () => {
+    await http().get('/web/rates/RTA/RTE').expect(404);
+    await rates.setRate('RTA', 'RTE', '7');
+    expect((await http().get('/web/rates/RTA/RTE').expect(200)).body.rate).toBe('7.00000000');
+    await http().get('/web/rates/RTA/RTE').expect(200);
+    await rates.setRate('RTA', 'RTE', '7.5');
+    expect((await http().get('/web/rates/RTA/RTE').expect(200)).body.rate).toBe('7.50000000');
+  });
+
+  it('does not cache a rate past the moment its pair changes', async () => {
+    const changesAt = Date.now() + 5_000;
+    await rates.setRate('RTC', 'RTD', '2');
+    await rates.setRate('RTC', 'RTD', '3', new Date(changesAt));
+    await sleep(3_100);
+    expect((await http().get('/web/rates/RTC/RTD').expect(200)).body.rate).toBe('2.00000000');
+    const ttl = await redis.pTTL('cache:web:rates:RTC_RTD');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(changesAt - Date.now() + 50);
+    await sleep(changesAt - Date.now() + 200);
+    expect((await http().get('/web/rates/RTC/RTD').expect(200)).body.rate).toBe('3.00000000');
+  });
+
+  it('lists every current pair', async () => {
+    const response = await http().get('/web/rates').expect(200);
+    const pairs = (response.body as Array<{ from: string; to: string }>).map(
+      (r) => `${r.from}/${r.to}`,
+    );
+    expect(pairs).toEqual(expect.arrayContaining(['RTA/RTB', 'RTC/RTD']));
+    expect(pairs.every((pair) => /^RT[A-E]\/RT[A-E]$/.test(pair))).toBe(true);
+  });
+
+  it('answers 404 with a clear message for a pair without a rate', async () => {
+    const response = await http().get('/web/rates/RTB/RTE').expect(404);
+    expect(response.body.message).toBe('No rate for RTB/RTE');
+  });
+
+  it.each([
+    ['a lower-case code', '/web/rates/rta/RTB', 'from'],
+    ['a code too long', '/web/rates/RTA/ABCDEFGHIJK', 'to'],
+    ['an unsupported code', '/web/rates/USD/RTB', 'from USD is not a supported currency'],
+    ['the same currency twice', '/web/rates/RTA/RTA', 'to must differ'],
+    ['a path traversal', '/web/rates/..%2F..%2Fadmin/RTB', 'from'],
+  ])('answers %s with 400 naming it', async (_, path, message) => {
+    const response = await http().get(path).expect(400);
+    expect(response.body.message).toContain(message);
+  });
+
+  it('lets an invalidation win over a refill that read before it (driven 20 times)', async () => {
+    const store = app.get<NamespacedStore>(storeToken(cacheNamespace(AppContext.Web)));
+    for (let round = 0; round < 20; round++) {
+      const key = `probe:race:${round}`;
+      let release!: () => void;
+      const loaded = new Promise<void>((resolve) => (release = resolve));
+      const reading = store.readThrough(key, 60_000, async () => {
+        await loaded; // the database has been read (stale); the change and invalidation happen now
+        return 'stale';
+      });
+      await sleep(1);
+      await store.invalidate(key);
+      release();
+      expect(await reading).toBe('stale');
+      expect(await redis.get(`cache:web:${key}`)).toBe('x');
+      expect(await store.readThrough(key, 60_000, () => Promise.resolve('fresh'))).toBe('fresh');
+    }
+  });
+
+  it('seeds a starting set of rates into an empty web database (npm run seed:rates)', async () => {
+    const admin = new pg.Client({
+      connectionString: 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
+    await admin.connect();
+    await admin.query('DROP DATABASE IF EXISTS exchanger_seed_test WITH (FORCE)');
+    await admin.query('CREATE DATABASE exchanger_seed_test');
+    try {
+      const env = testEnv({
+        DATABASE_WEB_URL: 'postgres://postgres@127.0.0.1:5432/exchanger_seed_test',
+      });
+      const run = () =>
+        execFileSync(process.execPath, ['dist/web/rates/seed-rates.cli.js'], {
+          env: { PATH: process.env.PATH, ...env },
+          encoding: 'utf8',
+        });
+      expect(run()).toMatch(/seeded \d+ rates/);
+      expect(run()).toMatch(/nothing seeded/);
+      const seeded = new pg.Client({
+        connectionString: 'postgres://postgres@127.0.0.1:5432/exchanger_seed_test',
+      });
+      await seeded.connect();
+      const { rows } = await seeded.query(
+        `SELECT rate FROM exchange_rates WHERE from_currency = 'USD' AND to_currency = 'EUR'`,
+      );
+      await seeded.end();
+      expect(rows).toEqual([{ rate: '0.92000000' }]);
+    } finally {
+      await admin.query('DROP DATABASE IF EXISTS exchanger_seed_test WITH (FORCE)');
+      await admin.end();
+    }
+  });
+});
