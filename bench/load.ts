@@ -289,9 +289,59 @@ const children: ChildProcess[] = [];
 const samples: Array<{
   at: number;
   rssMb: number[];
+  /** What is still reachable after a full collection: a leak shows here, heap sizing does not. */
+  liveHeapMb: number[];
   postgresConnections: number;
   redisClients: number;
 }> = [];
+
+/** The soak starts each API with an inspector on INSPECTOR_BASE + index (loopback only). */
+const INSPECTOR_BASE = 9400;
+
+/**
+ * Forces a full collection in API `index` through the inspector protocol and returns the
+ * heap and external memory still in use. RSS alone cannot tell a leak from V8 keeping the
+ * space it grew into under load.
+ */
+async function liveHeapMb(index: number): Promise<number> {
+  const targets = (await (
+    await fetch(`http://127.0.0.1:${INSPECTOR_BASE + index}/json/list`)
+  ).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const socket = new WebSocket(targets[0]?.webSocketDebuggerUrl ?? '');
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  let nextId = 0;
+  const call = (method: string, params: object = {}) =>
+    new Promise<{ result?: { result?: { value?: string } } }>((resolve) => {
+      const id = ++nextId;
+      socket.addEventListener('message', function onMessage(event) {
+        const reply = JSON.parse(String(event.data)) as {
+          id?: number;
+          result?: { result?: { value?: string } };
+        };
+        if (reply.id !== id) return;
+        socket.removeEventListener('message', onMessage);
+        resolve(reply);
+      });
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  try {
+    await call('HeapProfiler.collectGarbage');
+    const reply = await call('Runtime.evaluate', {
+      expression: 'JSON.stringify(process.memoryUsage())',
+      returnByValue: true,
+    });
+    const usage = JSON.parse(reply.result?.result?.value ?? '{}') as {
+      heapUsed?: number;
+      external?: number;
+    };
+    return ((usage.heapUsed ?? 0) + (usage.external ?? 0)) / 2 ** 20;
+  } finally {
+    socket.close();
+  }
+}
 
 async function sample(): Promise<void> {
   const { readFile } = await import('node:fs/promises');
@@ -301,6 +351,8 @@ async function sample(): Promise<void> {
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
     }),
   );
+  const live: number[] = [];
+  for (const [index] of children.entries()) live.push(await liveHeapMb(index).catch(() => 0));
   const db = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await db.connect();
   const { rows } = await db.query<{ n: number }>(
@@ -312,7 +364,13 @@ async function sample(): Promise<void> {
   const info = await redis.info('clients');
   await redis.close();
   const redisClients = Number(/connected_clients:(\d+)/.exec(info)?.[1] ?? 0) - 1;
-  samples.push({ at: Date.now(), rssMb, postgresConnections: rows[0]?.n ?? 0, redisClients });
+  samples.push({
+    at: Date.now(),
+    rssMb,
+    liveHeapMb: live,
+    postgresConnections: rows[0]?.n ?? 0,
+    redisClients,
+  });
 }
 
 /** Least-squares slope of y over minutes. */
@@ -332,11 +390,16 @@ function soakReport(): string[] {
   const start = samples[0]?.at ?? 0;
   const settled = samples.filter((entry) => entry.at - start >= 60_000);
   const minutes = (entry: { at: number }) => (entry.at - start) / 60_000;
-  const lines = children.map((_, index) => {
-    const rss = samples.map((entry) => entry.rssMb[index] ?? 0);
-    const slope = slopePerMinute(settled.map((entry) => [minutes(entry), entry.rssMb[index] ?? 0]));
-    return `process ${index + 1}: RSS ${rss[0]?.toFixed(0)} MB at start, ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MB over the run, ${rss.at(-1)?.toFixed(0)} MB at the end; trend after the first minute ${slope >= 0 ? '+' : ''}${slope.toFixed(2)} MB/min`;
-  });
+  const describe = (label: string, series: (entry: (typeof samples)[number]) => number) => {
+    const values = samples.map(series);
+    const slope = slopePerMinute(settled.map((entry) => [minutes(entry), series(entry)]));
+    return `${label} ${values[0]?.toFixed(0)} MB at start, ${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} MB over the run, ${values.at(-1)?.toFixed(0)} MB at the end; trend after the first minute ${slope >= 0 ? '+' : ''}${slope.toFixed(2)} MB/min`;
+  };
+  const lines = children.flatMap((_, index) => [
+    describe(`process ${index + 1}: RSS`, (entry) => entry.rssMb[index] ?? 0),
+    describe(`process ${index + 1}: live heap + external after a full GC`, (entry) =>
+      entry.liveHeapMb[index] ?? 0),
+  ]);
   const pgCounts = samples.map((entry) => entry.postgresConnections);
   const redisCounts = samples.map((entry) => entry.redisClients);
   return [
@@ -350,7 +413,10 @@ function soakReport(): string[] {
 }
 
 async function startApi(index: number, env: Record<string, string>): Promise<void> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const inspector = process.env.LOAD_SAMPLE_SECONDS
+    ? [`--inspect=127.0.0.1:${INSPECTOR_BASE + index}`]
+    : [];
+  const child = spawn(process.execPath, [...inspector, 'dist/main.js'], {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(PORT_BASE + index) },
     stdio: ['ignore', process.env.LOAD_API_LOG === undefined ? 'ignore' : 'pipe', 'inherit'],
   });

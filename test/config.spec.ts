@@ -47,7 +47,28 @@ describe('configuration', () => {
     expect(Object.keys(config.database.urls).sort()).toEqual([Database.Identity, Database.Web]);
   });
 
+  it('reads the read replicas of the databases in use, and only those', () => {
+    const config = loadConfig({
+      ...URLS,
+      APP_CONTEXTS: 'web',
+      DATABASE_WEB_REPLICA_URLS:
+        ' postgres://u:p@r1:5432/exchanger_web, postgres://u:p@r2/exchanger_web ',
+      DATABASE_BOT_REPLICA_URLS: 'not validated: not used',
+    });
+    expect(config.database.replicaUrls).toEqual({
+      [Database.Web]: ['postgres://u:p@r1:5432/exchanger_web', 'postgres://u:p@r2/exchanger_web'],
+    });
+    expect(loadConfig(URLS).database.replicaUrls).toEqual({});
+  });
+
+  it('refuses replicas without their primary', () => {
+    expect(
+      configError({ DATABASE_WEB_REPLICA_URLS: 'postgres://u:p@r1:5432/exchanger_web' }).message,
+    ).toBe('DATABASE_WEB_REPLICA_URLS: needs DATABASE_WEB_URL (the primary)');
+  });
+
   it.each([
+    ['DATABASE_WEB_REPLICA_URLS', { ...URLS, DATABASE_WEB_REPLICA_URLS: 'postgres://r1/db,nope' }],
     ['DATABASE_WEB_URL', { ...URLS, DATABASE_WEB_URL: 'notaurl' }],
     ['DATABASE_ADMIN_URL', { ...URLS, DATABASE_ADMIN_URL: 'http://db/exchanger_admin' }],
     ['DATABASE_BOT_URL', { ...URLS, DATABASE_BOT_URL: 'postgres://db:5432' }],

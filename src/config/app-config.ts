@@ -1,12 +1,20 @@
 import { resolve } from 'node:path';
 import { AppContext, Database, databasesFor } from '../common/app-context.js';
-import { checkDatabaseUrl, ConfigError, type Env, parseEnv } from './env.schema.js';
+import {
+  checkDatabaseUrl,
+  checkDatabaseUrls,
+  ConfigError,
+  type Env,
+  parseEnv,
+} from './env.schema.js';
 
 export type LogLevel = Env['LOG_LEVEL'];
 
 export interface DatabaseConfig {
   /** Connection URL per database this process uses (identity always). */
   readonly urls: Readonly<Partial<Record<Database, string>>>;
+  /** Read replicas per database (none by default), for reads that tolerate replication lag. */
+  readonly replicaUrls: Readonly<Partial<Record<Database, readonly string[]>>>;
   readonly poolSize: number;
   readonly statementTimeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -87,6 +95,27 @@ export const DATABASE_URL_VARIABLE = {
   [Database.Bot]: 'DATABASE_BOT_URL',
 } as const satisfies Record<Database, keyof Env>;
 
+export const DATABASE_REPLICA_URLS_VARIABLE = {
+  [Database.Identity]: 'DATABASE_IDENTITY_REPLICA_URLS',
+  [Database.Web]: 'DATABASE_WEB_REPLICA_URLS',
+  [Database.Admin]: 'DATABASE_ADMIN_REPLICA_URLS',
+  [Database.Bot]: 'DATABASE_BOT_REPLICA_URLS',
+} as const satisfies Record<Database, keyof Env>;
+
+/** The read replicas of the databases the mounted contexts use; like their URLs, only those are checked. */
+function replicaUrls(env: Env, primariesConfigured: boolean): Partial<Record<Database, string[]>> {
+  return Object.fromEntries(
+    databasesFor(env.APP_CONTEXTS).flatMap((database) => {
+      const variable = DATABASE_REPLICA_URLS_VARIABLE[database];
+      const value = env[variable];
+      if (value === undefined) return [];
+      if (!primariesConfigured)
+        throw new ConfigError(variable, `needs ${DATABASE_URL_VARIABLE[database]} (the primary)`);
+      return [[database, checkDatabaseUrls(variable, value)]];
+    }),
+  );
+}
+
 /**
  * Picks the URLs of the databases the mounted contexts need. A process validates only
  * those: `APP_CONTEXTS=web` runs without any admin or bot URL. With no URL at all outside
@@ -151,6 +180,7 @@ export function toAppConfig(env: Env): AppConfig {
     contexts: env.APP_CONTEXTS,
     database: {
       urls: urls ?? {},
+      replicaUrls: replicaUrls(env, urls !== undefined),
       poolSize: env.DATABASE_POOL_SIZE,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,

@@ -122,6 +122,11 @@ export const envSchema = z.object({
   DATABASE_WEB_URL: z.string().optional(),
   DATABASE_ADMIN_URL: z.string().optional(),
   DATABASE_BOT_URL: z.string().optional(),
+  // Comma-separated read replicas; only reads that tolerate replication lag use them.
+  DATABASE_IDENTITY_REPLICA_URLS: z.string().optional(),
+  DATABASE_WEB_REPLICA_URLS: z.string().optional(),
+  DATABASE_ADMIN_REPLICA_URLS: z.string().optional(),
+  DATABASE_BOT_REPLICA_URLS: z.string().optional(),
   DATABASE_POOL_SIZE: positiveInt(200).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(600_000).default(10_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(60_000).default(3_000),
@@ -194,6 +199,15 @@ export function checkDatabaseUrl(variable: string, value: string): string {
   if (!result.success)
     throw new ConfigError(variable, result.error.issues[0]?.message ?? 'is invalid');
   return value;
+}
+
+/** Validates a comma-separated list of database URLs, naming its variable when one is malformed. */
+export function checkDatabaseUrls(variable: string, value: string): string[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((url) => checkDatabaseUrl(variable, url));
 }
 
 export function parseEnv(source: NodeJS.ProcessEnv): Env {

@@ -39,10 +39,21 @@ export function dataSourceOptions(
   database: Database,
   url: string,
   tuning: ConnectionTuning = DEFAULT_TUNING,
+  replicaUrls: readonly string[] = [],
 ): DataSourceOptions {
   return {
     type: 'postgres',
-    url,
+    ...(replicaUrls.length === 0
+      ? { url }
+      : {
+          // Everything stays on the primary unless a read asks for a replica (readFromReplica):
+          // TypeORM's own default would send every SELECT outside a transaction to one.
+          replication: {
+            master: { url },
+            slaves: replicaUrls.map((replica) => ({ url: replica })),
+            defaultMode: 'master',
+          },
+        }),
     entities: SCHEMAS[database].entities,
     migrations: SCHEMAS[database].migrations,
     migrationsTableName: 'migrations',

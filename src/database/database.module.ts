@@ -21,7 +21,12 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           name: database,
           useFactory: () => ({
-            ...dataSourceOptions(database, requireUrl(config, database), config),
+            ...dataSourceOptions(
+              database,
+              requireUrl(config, database),
+              config,
+              config.replicaUrls[database],
+            ),
             retryAttempts: 2,
             retryDelay: 1_000,
           }),

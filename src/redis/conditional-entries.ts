@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis.connection.js';
+import { type CommandOptions, INVALIDATION, type RedisClient } from './redis.connection.js';
 
 /** Written over an invalidated key: a refill (set-if-absent) cannot replace it. */
 export const TOMBSTONE = 'x';
@@ -15,7 +15,10 @@ export interface ConditionalEntries {
 /** On Redis: GET, SET NX PX, and a pipeline of SET PX. */
 export class RedisEntries implements ConditionalEntries {
   constructor(
-    private readonly run: <T>(command: (client: RedisClient) => Promise<T>) => Promise<T>,
+    private readonly run: <T>(
+      command: (client: RedisClient) => Promise<T>,
+      options?: CommandOptions,
+    ) => Promise<T>,
   ) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -34,7 +37,7 @@ export class RedisEntries implements ConditionalEntries {
       for (const key of keys)
         batch.set(key, TOMBSTONE, { expiration: { type: 'PX', value: ttlMs } });
       return batch.execAsPipeline();
-    });
+    }, INVALIDATION);
   }
 }
 

@@ -6,7 +6,7 @@ import {
   RedisEntries,
   TOMBSTONE,
 } from './conditional-entries.js';
-import type { RedisClient, RedisConnection } from './redis.connection.js';
+import type { CommandOptions, RedisClient, RedisConnection } from './redis.connection.js';
 
 /** A refill lands only this soon after its read began... */
 const FILL_DEADLINE_MS = 2_000;
@@ -33,7 +33,7 @@ export class NamespacedStore {
   ) {
     this.logger = new Logger(`Cache ${namespace}`);
     this.entries = connection.configured
-      ? new RedisEntries((command) => connection.run(command))
+      ? new RedisEntries((command, options) => connection.run(command, options))
       : new MemoryEntries();
   }
 
@@ -115,8 +115,12 @@ export class NamespacedStore {
    */
   run<T>(
     command: (client: RedisClient, key: (relativeKey: string) => string) => Promise<T>,
+    options?: CommandOptions,
   ): Promise<T> {
-    return this.connection.run((client) => command(client, (relativeKey) => this.key(relativeKey)));
+    return this.connection.run(
+      (client) => command(client, (relativeKey) => this.key(relativeKey)),
+      options,
+    );
   }
 
   async get<T>(relativeKey: string): Promise<T | undefined> {

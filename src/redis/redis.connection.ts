@@ -18,6 +18,18 @@ export class RedisUnavailableError extends Error {
   }
 }
 
+export interface CommandOptions {
+  /**
+   * Try even within the cooldown after a failure, as long as the connection is up. For
+   * invalidations: a revocation that skips Redis leaves other processes trusting a stale
+   * entry until they drain the outbox, and revocations are rare enough to afford a try.
+   */
+  readonly evenAfterFailure?: boolean;
+}
+
+/** How invalidations (tombstones) are sent. */
+export const INVALIDATION: CommandOptions = { evenAfterFailure: true };
+
 /** Counters for metrics; monotonic since start. */
 export interface RedisCounters {
   commands: number;
@@ -88,28 +100,39 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   /** Runs a raw command on the shared client, bounded in time. */
-  run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+  run<T>(command: (client: RedisClient) => Promise<T>, options: CommandOptions = {}): Promise<T> {
     const client = this.client;
     if (client === undefined) return Promise.reject(new RedisUnavailableError('not configured'));
-    return this.guard(() => command(client));
+    return this.guard(() => command(client), options);
   }
 
   /** Bounds any Redis-backed operation (such as a cache-manager call) in time. */
-  async guard<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.client !== undefined && !this.healthy) {
+  async guard<T>(operation: () => Promise<T>, options: CommandOptions = {}): Promise<T> {
+    const client = this.client;
+    const mayTry = this.healthy || (options.evenAfterFailure === true && client?.isReady === true);
+    if (client !== undefined && !mayTry) {
       this.counters.shortCircuited++;
-      throw new RedisUnavailableError(this.client.isReady ? 'recent failure' : 'disconnected');
+      throw new RedisUnavailableError(client.isReady ? 'recent failure' : 'disconnected');
     }
     this.counters.commands++;
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        this.counters.timeouts++;
-        reject(new RedisUnavailableError(`no answer within ${this.options.commandTimeoutMs} ms`));
+        // Decided after this turn's I/O: when the process itself stalled (a long GC, a
+        // starved CPU), the reply may be waiting in the socket, and then it wins.
+        setImmediate(() => {
+          if (settled) return;
+          this.counters.timeouts++;
+          reject(new RedisUnavailableError(`no answer within ${this.options.commandTimeoutMs} ms`));
+        });
       }, this.options.commandTimeoutMs);
     });
+    const attempt = operation().finally(() => {
+      settled = true;
+    });
     try {
-      return await Promise.race([operation(), timeout]);
+      return await Promise.race([attempt, timeout]);
     } catch (error) {
       // An error reply is Redis answering (a script error, a wrong type): not an outage.
       if (error instanceof ErrorReply) throw error;

@@ -35,11 +35,15 @@ export class CacheTrust {
   }
 
   async start(): Promise<void> {
-    await this.reconcile();
-    if (this.redis.configured) {
-      this.timer = setInterval(() => void this.reconcile(), this.pollMs);
-      this.timer.unref();
+    if (!this.redis.configured) {
+      // A process-memory cache starts empty, so nothing in it can be stale; and the outbox
+      // holds what Redis missed, which is for the processes that use Redis to apply.
+      this.trusted = true;
+      return;
     }
+    await this.reconcile();
+    this.timer = setInterval(() => void this.reconcile(), this.pollMs);
+    this.timer.unref();
   }
 
   stop(): void {

@@ -1,5 +1,6 @@
 import type { AppContext } from '../common/app-context.js';
 import type { NamespacedStore } from '../redis/namespaced-store.js';
+import { INVALIDATION } from '../redis/redis.connection.js';
 import { RedisScript } from '../redis/redis-script.js';
 import type { Principal, SessionState } from './session.types.js';
 
@@ -193,7 +194,7 @@ export class RedisSessionCache extends SessionCache {
         });
       }
       return batch.execAsPipeline();
-    });
+    }, INVALIDATION);
   }
 }
 

@@ -12,6 +12,8 @@ import pg from 'pg';
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const DATABASES = ['identity', 'web', 'admin', 'bot'];
+/** Stands in for a read replica of the web database: same schema, its own rows. */
+const WEB_REPLICA = 'exchanger_web_replica_test';
 /** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 
@@ -19,8 +21,8 @@ export default async function globalSetup(): Promise<void> {
   const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await admin.connect();
   try {
-    for (const database of DATABASES) {
-      const name = admin.escapeIdentifier(`exchanger_${database}_test`);
+    for (const database of [...DATABASES.map((name) => `exchanger_${name}_test`), WEB_REPLICA]) {
+      const name = admin.escapeIdentifier(database);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name}`);
     }
@@ -39,6 +41,16 @@ export default async function globalSetup(): Promise<void> {
   await redis.close();
   execFileSync(process.execPath, ['dist/database/migrate.cli.js'], {
     env: { ...process.env, ...urls, NODE_ENV: 'test' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  execFileSync(process.execPath, ['dist/database/migrate.cli.js'], {
+    env: {
+      ...process.env,
+      ...urls,
+      DATABASE_WEB_URL: `${POSTGRES}/${WEB_REPLICA}`,
+      APP_CONTEXTS: 'web',
+      NODE_ENV: 'test',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -15,6 +15,9 @@ export function testDatabaseUrl(database: Database): string {
   return `${POSTGRES}/${testDatabaseName(database)}`;
 }
 
+/** A second web database standing in for a read replica (test/setup/global-setup.ts makes it). */
+export const TEST_WEB_REPLICA_URL = `${POSTGRES}/exchanger_web_replica_test`;
+
 /** The suite only ever touches databases whose name ends in _test (a URL that does not parse reaches none). */
 export function assertTestDatabase(url: string): void {
   if (!URL.canParse(url)) return;

@@ -1,0 +1,40 @@
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+
+const logger = new Logger('Database');
+const WARNING_INTERVAL_MS = 10_000;
+let lastWarningAt = 0;
+
+/**
+ * Runs a read that tolerates replication lag (aggregates, reports) on a read replica of
+ * `dataSource` when it has any (DATABASE_<DB>_REPLICA_URLS), on the primary otherwise.
+ * A replica that cannot answer (down, or cancelling the query for recovery) costs a
+ * second try on the primary, never the request: a query that is wrong fails there too.
+ *
+ * Never use it for what a client has just written, or for anything that grants access
+ * (sessions, permissions): a lagging replica would answer from before the change.
+ */
+export async function readFromReplica<T>(
+  dataSource: DataSource,
+  sql: string,
+  parameters: readonly unknown[],
+): Promise<T[]> {
+  if (!dataSource.driver.isReplicated) return dataSource.query<T[]>(sql, [...parameters]);
+  const replica = dataSource.createQueryRunner('slave');
+  try {
+    return (await replica.query(sql, [...parameters])) as T[];
+  } catch (error) {
+    warnAtMostEvery(WARNING_INTERVAL_MS, error);
+    return dataSource.query<T[]>(sql, [...parameters]);
+  } finally {
+    await replica.release();
+  }
+}
+
+function warnAtMostEvery(intervalMs: number, error: unknown): void {
+  const now = Date.now();
+  if (now - lastWarningAt < intervalMs) return;
+  lastWarningAt = now;
+  const reason = error instanceof Error ? error.message : String(error);
+  logger.warn(`Read replica failed, read from the primary instead: ${reason}`);
+}
