@@ -58,7 +58,7 @@ async function main(): Promise<void> {
         Object.fromEntries(databases.map((name) => [name, urls[defaultDatabaseName(name)]])),
       );
     }
-    if (config.redis.url === undefined) {
+    if (config.redis.url === undefined && config.redis.sentinel === undefined) {
       log.warn('REDIS_URL is not set: caching in process memory (one process only)');
     }
     app = await createApp(config);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { RedisOptions } from '../redis/redis.connection.js';
 import { AppContext, Database, databasesFor } from '../common/app-context.js';
 import {
   checkDatabaseUrl,
@@ -71,7 +72,7 @@ export interface AppConfig {
   readonly database: DatabaseConfig;
   /** Set when no database URL is configured: a PostgreSQL server is run from node_modules. */
   readonly embeddedPostgres: EmbeddedPostgresConfig | undefined;
-  readonly redis: { readonly url: string | undefined; readonly commandTimeoutMs: number };
+  readonly redis: RedisOptions;
   readonly sessions: SessionConfig;
   readonly login: LoginThrottleConfig;
   /** Created at start when no admin exists. */
@@ -190,7 +191,14 @@ export function toAppConfig(env: Env): AppConfig {
       urls === undefined
         ? { dataDir: resolve(env.EMBEDDED_POSTGRES_DIR), port: env.EMBEDDED_POSTGRES_PORT }
         : undefined,
-    redis: { url: env.REDIS_URL, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: env.REDIS_URL,
+      sentinel:
+        env.REDIS_SENTINELS === undefined
+          ? undefined
+          : { masterName: env.REDIS_SENTINEL_MASTER, nodes: env.REDIS_SENTINELS },
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+    },
     sessions: {
       lifetimes: {
         [AppContext.Web]: lifetime(env, AppContext.Web),

@@ -83,6 +83,31 @@ const originList = z
 
 const seconds = (max: number) => positiveInt(max);
 
+const HOST_AND_PORT = /^(?<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?<port>\d{1,5})$/;
+const nodeList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z.string().transform((node, context) => {
+          const match = HOST_AND_PORT.exec(node);
+          const port = Number(match?.groups?.port);
+          if (match?.groups?.host === undefined || port < 1 || port > 65535) {
+            context.addIssue({ code: 'custom', message: 'must list host:port pairs' });
+            return z.NEVER;
+          }
+          return { host: match.groups.host.replace(/^\[|\]$/g, ''), port };
+        }),
+      )
+      .min(1, { message: 'must list host:port pairs' }),
+  );
+
 const currencyList = z
   .string()
   .transform((value) => [...new Set(value.split(',').map((part) => part.trim()))])
@@ -135,6 +160,8 @@ export const envSchema = z.object({
   EMBEDDED_POSTGRES_PORT: port.default(54329),
 
   REDIS_URL: redisUrl.optional(),
+  REDIS_SENTINELS: nodeList.optional(),
+  REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(60_000).default(200),
   CACHE_INVALIDATION_POLL_MS: positiveInt(60_000).default(1_000),
 

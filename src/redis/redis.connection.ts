@@ -1,11 +1,44 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { createClient, ErrorReply, type RedisClientType } from '@redis/client';
+import {
+  createClient,
+  createSentinel,
+  ErrorReply,
+  type RedisClientType,
+  type RedisSentinelType,
+} from '@redis/client';
 
-export type RedisClient = RedisClientType;
+/**
+ * The commands the application sends. A plain client and a Sentinel-managed one both
+ * offer them; keeping to this list keeps the code working on either.
+ */
+export type RedisClient = Pick<
+  RedisClientType,
+  'get' | 'set' | 'del' | 'incr' | 'pExpire' | 'pTTL' | 'eval' | 'evalSha' | 'ping' | 'wait'
+> & { multi(): RedisBatch };
+
+type SetOptions = Parameters<RedisClientType['set']>[2];
+
+/** A pipeline of the commands above, sent in one write (`execAsPipeline`), not a transaction. */
+export interface RedisBatch {
+  get(key: string): RedisBatch;
+  set(key: string, value: string, options?: SetOptions): RedisBatch;
+  incr(key: string): RedisBatch;
+  pExpire(key: string, ms: number, mode?: 'NX' | 'XX' | 'GT' | 'LT'): RedisBatch;
+  pTTL(key: string): RedisBatch;
+  execAsPipeline(): Promise<unknown[]>;
+}
 
 export interface RedisOptions {
-  /** Unset: no Redis; caches live in process memory. */
+  /**
+   * Unset (and no sentinels): no Redis; caches live in process memory. With sentinels,
+   * only its credentials and database number are used.
+   */
   readonly url: string | undefined;
+  /** Redis Sentinel: the sentinels to ask and the name of the master they watch. */
+  readonly sentinel?: {
+    readonly masterName: string;
+    readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  };
   /** Upper bound on one command, after which the caller falls back. */
   readonly commandTimeoutMs: number;
 }
@@ -25,10 +58,15 @@ export interface CommandOptions {
    * entry until they drain the outbox, and revocations are rare enough to afford a try.
    */
   readonly evenAfterFailure?: boolean;
+  /**
+   * With Sentinel, succeed only once a replica holds the write (WAIT): a failover promotes a
+   * replica, and a tombstone that only the lost master held would bring a revoked session back.
+   */
+  readonly replicated?: boolean;
 }
 
 /** How invalidations (tombstones) are sent. */
-export const INVALIDATION: CommandOptions = { evenAfterFailure: true };
+export const INVALIDATION: CommandOptions = { evenAfterFailure: true, replicated: true };
 
 /** Counters for metrics; monotonic since start. */
 export interface RedisCounters {
@@ -37,6 +75,15 @@ export interface RedisCounters {
   timeouts: number;
   shortCircuited: number;
 }
+
+/** Every connection to a Redis server: commands never wait for a connection, reconnection is automatic. */
+const NODE_OPTIONS = {
+  disableOfflineQueue: true,
+  socket: {
+    connectTimeout: 2_000,
+    reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2_000),
+  },
+};
 
 /** After a failure, commands fail fast for this long instead of each waiting out a timeout. */
 const COOLDOWN_MS = 1_000;
@@ -58,10 +105,15 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly readyListeners: Array<() => void> = [];
   private readonly failureListeners: Array<() => void> = [];
   readonly counters: RedisCounters = { commands: 0, errors: 0, timeouts: 0, shortCircuited: 0 };
-  readonly client: RedisClient | undefined;
+  readonly client: RedisClientType | RedisSentinelType | undefined;
 
   constructor(private readonly options: RedisOptions) {
-    this.client = options.url === undefined ? undefined : this.createClient(options.url);
+    this.client =
+      options.sentinel !== undefined
+        ? this.createSentinel(options.sentinel, options.url)
+        : options.url === undefined
+          ? undefined
+          : this.createClient(options.url);
   }
 
   get configured(): boolean {
@@ -103,7 +155,15 @@ export class RedisConnection implements OnApplicationShutdown {
   run<T>(command: (client: RedisClient) => Promise<T>, options: CommandOptions = {}): Promise<T> {
     const client = this.client;
     if (client === undefined) return Promise.reject(new RedisUnavailableError('not configured'));
-    return this.guard(() => command(client), options);
+    if (options.replicated !== true || this.options.sentinel === undefined)
+      return this.guard(() => command(client), options);
+    return this.guard(async () => {
+      const result = await command(client);
+      // Half the command's budget, so that Redis answers before the guard gives up.
+      const acknowledged = await client.wait(1, Math.max(1, this.options.commandTimeoutMs >> 1));
+      if (acknowledged < 1) throw new RedisUnavailableError('no replica acknowledged the write');
+      return result;
+    }, options);
   }
 
   /** Bounds any Redis-backed operation (such as a cache-manager call) in time. */
@@ -150,22 +210,50 @@ export class RedisConnection implements OnApplicationShutdown {
     if (this.client?.isOpen === true) await this.client.close();
   }
 
-  private createClient(url: string): RedisClient {
-    const client = createClient({
-      url,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: 2_000,
-        reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2_000),
+  private createClient(url: string): RedisClientType {
+    const client = createClient({ url, ...NODE_OPTIONS });
+    client.on('error', (error: unknown) => this.recordFailure(error));
+    client.on('ready', () => this.connected('Redis connected'));
+    return client;
+  }
+
+  private createSentinel(
+    sentinel: NonNullable<RedisOptions['sentinel']>,
+    url: string | undefined,
+  ): RedisSentinelType {
+    const credentials = url === undefined ? undefined : new URL(url);
+    const client = createSentinel({
+      name: sentinel.masterName,
+      sentinelRootNodes: sentinel.nodes.map((node) => ({ ...node })),
+      nodeClientOptions: {
+        ...NODE_OPTIONS,
+        // No reconnecting to a lost master: a dead connection makes the Sentinel client ask
+        // the sentinels again, where retrying one address could wait on it until it returns.
+        socket: { ...NODE_OPTIONS.socket, reconnectStrategy: false },
+        username: decodeURIComponent(credentials?.username ?? '') || undefined,
+        password: decodeURIComponent(credentials?.password ?? '') || undefined,
+        database: Number(credentials?.pathname.slice(1) || 0),
       },
+      sentinelClientOptions: { socket: NODE_OPTIONS.socket },
+      // One connection to the master: WAIT counts the writes made on its own connection.
+      masterPoolSize: 1,
     });
     client.on('error', (error: unknown) => this.recordFailure(error));
-    client.on('ready', () => {
-      this.failingUntil = 0;
-      this.logger.log('Redis connected');
-      for (const listener of this.readyListeners) listener();
-    });
+    client.on(
+      'topology-change',
+      (event: { type: string; node?: { host: string; port: number } }) => {
+        if (event.type === 'MASTER_CHANGE' && event.node !== undefined) {
+          this.connected(`Redis master is ${event.node.host}:${event.node.port}`);
+        }
+      },
+    );
     return client;
+  }
+
+  private connected(message: string): void {
+    this.failingUntil = 0;
+    this.logger.log(message);
+    for (const listener of this.readyListeners) listener();
   }
 
   private recordFailure(error: unknown): void {

@@ -1,6 +1,6 @@
 import { CACHE_MANAGER, CacheModule, type CacheModuleOptions } from '@nestjs/cache-manager';
 import { type DynamicModule, Inject, Module, type Provider } from '@nestjs/common';
-import { createKeyv } from '@keyv/redis';
+import KeyvRedis, { Keyv } from '@keyv/redis';
 import type { Cache } from 'cache-manager';
 import { NamespacedStore } from './namespaced-store.js';
 import { RedisConnection, type RedisOptions } from './redis.connection.js';
@@ -49,7 +49,13 @@ export class RedisModule {
           useFactory: (redis: RedisConnection): CacheModuleOptions => {
             if (redis.client === undefined) return {};
             // Errors must reach RedisConnection.guard (to fall back and count), not vanish.
-            const store = createKeyv(redis.client, { throwOnErrors: true });
+            // Built by hand (createKeyv takes no Sentinel client), as createKeyv does it:
+            // keys exactly as the stores form them, no `keyv:` namespace.
+            const store = new Keyv(new KeyvRedis(redis.client, { throwOnErrors: true }), {
+              useKeyPrefix: false,
+              throwOnErrors: true,
+            });
+            store.namespace = undefined;
             store.on('error', () => undefined);
             return { stores: [store] };
           },

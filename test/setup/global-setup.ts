@@ -14,6 +14,11 @@ const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1
 const DATABASES = ['identity', 'web', 'admin', 'bot'];
 /** Stands in for a read replica of the web database: same schema, its own rows. */
 const WEB_REPLICA = 'exchanger_web_replica_test';
+/**
+ * Identity for a test with a Redis of its own (Sentinel): the outbox of cache invalidations
+ * lives in the identity database, and every process draining it must share one Redis.
+ */
+const IDENTITY_OWN_REDIS = 'exchanger_identity_own_redis_test';
 /** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 
@@ -21,7 +26,12 @@ export default async function globalSetup(): Promise<void> {
   const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await admin.connect();
   try {
-    for (const database of [...DATABASES.map((name) => `exchanger_${name}_test`), WEB_REPLICA]) {
+    const names = [
+      ...DATABASES.map((name) => `exchanger_${name}_test`),
+      WEB_REPLICA,
+      IDENTITY_OWN_REDIS,
+    ];
+    for (const database of names) {
       const name = admin.escapeIdentifier(database);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name}`);
@@ -47,6 +57,7 @@ export default async function globalSetup(): Promise<void> {
     env: {
       ...process.env,
       ...urls,
+      DATABASE_IDENTITY_URL: `${POSTGRES}/${IDENTITY_OWN_REDIS}`,
       DATABASE_WEB_URL: `${POSTGRES}/${WEB_REPLICA}`,
       APP_CONTEXTS: 'web',
       NODE_ENV: 'test',

@@ -18,6 +18,9 @@ export function testDatabaseUrl(database: Database): string {
 /** A second web database standing in for a read replica (test/setup/global-setup.ts makes it). */
 export const TEST_WEB_REPLICA_URL = `${POSTGRES}/exchanger_web_replica_test`;
 
+/** An identity database for a test that brings its own Redis (see test/setup/global-setup.ts). */
+export const TEST_IDENTITY_OWN_REDIS_URL = `${POSTGRES}/exchanger_identity_own_redis_test`;
+
 /** The suite only ever touches databases whose name ends in _test (a URL that does not parse reaches none). */
 export function assertTestDatabase(url: string): void {
   if (!URL.canParse(url)) return;
