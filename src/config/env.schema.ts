@@ -65,48 +65,40 @@ function positiveInt(max: number) {
 
 const flag = z.stringbool({ message: 'must be true or false' });
 
-const originList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .pipe(
-    z.array(
-      z.string().refine((origin) => parseUrl(origin)?.origin === origin, {
-        message: 'must list origins like https://app.example.com (scheme, host, port; no path)',
-      }),
-    ),
-  );
+/** `a, b,c` → ['a', 'b', 'c']. */
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean),
+);
+
+const originList = commaList.pipe(
+  z.array(
+    z.string().refine((origin) => parseUrl(origin)?.origin === origin, {
+      message: 'must list origins like https://app.example.com (scheme, host, port; no path)',
+    }),
+  ),
+);
 
 const seconds = (max: number) => positiveInt(max);
 
 const HOST_AND_PORT = /^(?<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?<port>\d{1,5})$/;
-const nodeList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean),
-  )
-  .pipe(
-    z
-      .array(
-        z.string().transform((node, context) => {
-          const match = HOST_AND_PORT.exec(node);
-          const port = Number(match?.groups?.port);
-          if (match?.groups?.host === undefined || port < 1 || port > 65535) {
-            context.addIssue({ code: 'custom', message: 'must list host:port pairs' });
-            return z.NEVER;
-          }
-          return { host: match.groups.host.replace(/^\[|\]$/g, ''), port };
-        }),
-      )
-      .min(1, { message: 'must list host:port pairs' }),
-  );
+const nodeList = commaList.pipe(
+  z
+    .array(
+      z.string().transform((node, context) => {
+        const match = HOST_AND_PORT.exec(node);
+        const port = Number(match?.groups?.port);
+        if (match?.groups?.host === undefined || port < 1 || port > 65535) {
+          context.addIssue({ code: 'custom', message: 'must list host:port pairs' });
+          return z.NEVER;
+        }
+        return { host: match.groups.host.replace(/^\[|\]$/g, ''), port };
+      }),
+    )
+    .min(1, { message: 'must list host:port pairs' }),
+);
 
 const currencyList = z
   .string()
