@@ -222,11 +222,7 @@ export function checkDatabaseUrl(variable: string, value: string): string {
 
 /** Validates a comma-separated list of database URLs, naming its variable when one is malformed. */
 export function checkDatabaseUrls(variable: string, value: string): string[] {
-  return value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-    .map((url) => checkDatabaseUrl(variable, url));
+  return commaList.parse(value).map((url) => checkDatabaseUrl(variable, url));
 }
 
 export function parseEnv(source: NodeJS.ProcessEnv): Env {
