@@ -4,6 +4,7 @@ import {
   RedisConnection,
   RedisUnavailableError,
 } from '../src/redis/redis.connection.js';
+import { TcpProxy } from './support/tcp-proxy.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 
 /** Keeps the event loop busy, as a long garbage collection or a starved CPU would. */
@@ -52,5 +53,22 @@ describe('RedisConnection', () => {
     expect(connection.healthy).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await expect(connection.run((client) => client.get(key))).resolves.toBe('tombstone');
+  });
+
+  it('shuts down within a bound even with a command that will never be answered', async () => {
+    const proxy = await TcpProxy.start(TEST_REDIS_URL);
+    const stalled = new RedisConnection({ url: proxy.url(TEST_REDIS_URL), commandTimeoutMs: 100 });
+    try {
+      await stalled.connect();
+      proxy.freeze();
+      await expect(stalled.run((client) => client.get(key))).rejects.toBeInstanceOf(
+        RedisUnavailableError,
+      );
+      const started = Date.now();
+      await stalled.onApplicationShutdown();
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

@@ -1,7 +1,35 @@
 import { type CommandOptions, INVALIDATION, type RedisClient } from './redis.connection.js';
+import { RedisScript } from './redis-script.js';
 
-/** Written over an invalidated key: a refill (set-if-absent) cannot replace it. */
+/** Written over an invalidated key: refills (set-if-absent) cannot replace it, session extensions skip it. */
 export const TOMBSTONE = 'x';
+
+/**
+ * Tombstones in one command. One command rather than a pipeline: a write refused by a
+ * replica (READONLY, a client that has not seen a failover yet) makes a Sentinel client
+ * find the new master and retry, which it does for commands, not for pipelines.
+ */
+const TOMBSTONES = new RedisScript(`
+for i, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'PX', ARGV[i + 1]) end
+return #KEYS
+`);
+
+/** Tombstones each key for its own time, with the invalidation's options (see INVALIDATION). */
+export async function writeTombstones(
+  run: <T>(command: (client: RedisClient) => Promise<T>, options?: CommandOptions) => Promise<T>,
+  entries: ReadonlyArray<{ readonly key: string; readonly ttlMs: number }>,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await run(
+    (client) =>
+      TOMBSTONES.run(
+        client,
+        entries.map((entry) => entry.key),
+        [TOMBSTONE, ...entries.map((entry) => String(Math.max(1, Math.ceil(entry.ttlMs))))],
+      ),
+    INVALIDATION,
+  );
+}
 
 /** The three writes race-free read-through needs, on full keys, values as strings. */
 export interface ConditionalEntries {
@@ -32,12 +60,10 @@ export class RedisEntries implements ConditionalEntries {
   }
 
   async tombstone(keys: readonly string[], ttlMs: number): Promise<void> {
-    await this.run((client) => {
-      const batch = client.multi();
-      for (const key of keys)
-        batch.set(key, TOMBSTONE, { expiration: { type: 'PX', value: ttlMs } });
-      return batch.execAsPipeline();
-    }, INVALIDATION);
+    await writeTombstones(
+      this.run,
+      keys.map((key) => ({ key, ttlMs })),
+    );
   }
 }
 

@@ -188,10 +188,10 @@ export class RedisConnection implements OnApplicationShutdown {
         });
       }, this.options.commandTimeoutMs);
     });
-    const attempt = operation().finally(() => {
-      settled = true;
-    });
     try {
+      const attempt = operation().finally(() => {
+        settled = true;
+      });
       return await Promise.race([attempt, timeout]);
     } catch (error) {
       // An error reply is Redis answering (a script error, a wrong type): not an outage.
@@ -205,9 +205,14 @@ export class RedisConnection implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Drops the connection. Not node-redis's graceful close: it waits until every command in
+   * flight is answered, which a dead or stalled connection never does, and it cannot be
+   * cut short once begun. By now HTTP is closed, so nothing in flight is a request's: a
+   * background drain that loses its commands leaves its outbox rows for the next process.
+   */
   async onApplicationShutdown(): Promise<void> {
-    // The cache manager may have closed the shared client already.
-    if (this.client?.isOpen === true) await this.client.close();
+    if (this.client?.isOpen === true) await this.client.destroy();
   }
 
   private createClient(url: string): RedisClientType {

@@ -12,6 +12,13 @@ export function storeToken(namespace: string): string {
 /** Injects the store of one namespace, as registered with `RedisModule.forFeature`. */
 export const InjectStore = (namespace: string): ParameterDecorator => Inject(storeToken(namespace));
 
+/** @keyv/redis on the shared client, which RedisConnection closes (bounded), not the cache manager. */
+class SharedClientStore extends KeyvRedis<unknown> {
+  override disconnect(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 /** Holds the one RedisConnection, shared by the cache manager and the stores. */
 @Module({})
 class RedisConnectionModule {}
@@ -51,7 +58,7 @@ export class RedisModule {
             // Errors must reach RedisConnection.guard (to fall back and count), not vanish.
             // Built by hand (createKeyv takes no Sentinel client), as createKeyv does it:
             // keys exactly as the stores form them, no `keyv:` namespace.
-            const store = new Keyv(new KeyvRedis(redis.client, { throwOnErrors: true }), {
+            const store = new Keyv(new SharedClientStore(redis.client, { throwOnErrors: true }), {
               useKeyPrefix: false,
               throwOnErrors: true,
             });

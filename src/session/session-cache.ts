@@ -1,11 +1,9 @@
 import type { AppContext } from '../common/app-context.js';
 import type { NamespacedStore } from '../redis/namespaced-store.js';
-import { INVALIDATION } from '../redis/redis.connection.js';
+import { TOMBSTONE, writeTombstones } from '../redis/conditional-entries.js';
 import { RedisScript } from '../redis/redis-script.js';
 import type { Principal, SessionState } from './session.types.js';
 
-/** Written over a revoked session's key: refills (SET NX) cannot replace it, extensions skip it. */
-const TOMBSTONE = 'x';
 /** A cached session never outlives this, whatever its remaining life (SPEC §3). */
 export const MAX_SESSION_CACHE_MS = 24 * 3_600_000;
 const USER_CACHE_MS = 3_600_000;
@@ -183,18 +181,17 @@ export class RedisSessionCache extends SessionCache {
 
   async invalidate(invalidations: readonly Invalidation[]): Promise<void> {
     const live = invalidations.filter((invalidation) => this.tombstoneTtl(invalidation) > 0);
-    if (live.length === 0) return;
-    await this.store.run((client) => {
-      const batch = client.multi();
-      for (const invalidation of live) {
-        if (!this.store.owns(invalidation.key))
-          throw new Error(`Not an identity key: ${invalidation.key}`);
-        batch.set(invalidation.key, TOMBSTONE, {
-          expiration: { type: 'PX', value: this.tombstoneTtl(invalidation) },
-        });
-      }
-      return batch.execAsPipeline();
-    }, INVALIDATION);
+    for (const invalidation of live) {
+      if (!this.store.owns(invalidation.key))
+        throw new Error(`Not an identity key: ${invalidation.key}`);
+    }
+    await writeTombstones(
+      (command, options) => this.store.run(command, options),
+      live.map((invalidation) => ({
+        key: invalidation.key,
+        ttlMs: this.tombstoneTtl(invalidation),
+      })),
+    );
   }
 }
 
