@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
 import { RedisConnection } from '../src/redis/redis.connection.js';
@@ -8,20 +7,13 @@ import { SessionService } from '../src/session/index.js';
 import { sessionIdOf } from '../src/session/session-token.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { eventually } from './support/eventually.js';
 import { startTestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 import { logIn, PASSWORD, registerUser, type TestUser } from './support/users.js';
 
 /** Fast failure detection for the test; production defaults are 200 ms and 1 s. */
 const OUTAGE_ENV = { REDIS_COMMAND_TIMEOUT_MS: '100', CACHE_INVALIDATION_POLL_MS: '200' };
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
-    await sleep(50);
-  }
-}
 
 /** Time an action, so that "within a bounded time" is asserted, not assumed. */
 async function timed<T>(action: () => Promise<T>): Promise<{ result: T; ms: number }> {

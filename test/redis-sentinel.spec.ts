@@ -1,22 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
 import { SessionService } from '../src/session/index.js';
 import { sessionIdOf } from '../src/session/session-token.js';
+import { eventually } from './support/eventually.js';
 import { RedisSentinelSetup } from './support/redis-sentinel.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
 import { TEST_IDENTITY_OWN_REDIS_URL } from './support/test-env.js';
 import { logIn, registerUser, type TestUser } from './support/users.js';
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
-    await sleep(100);
-  }
-}
 
 /** Redis behind Sentinel, chosen by configuration alone, through a failover. */
 describe('Redis Sentinel', () => {
@@ -54,7 +46,7 @@ describe('Redis Sentinel', () => {
 
   it('caches in the master Sentinel names, and a revocation counts once a replica holds it', async () => {
     const token = await logIn(app, AppContext.Web, user);
-    await eventually(() => cached(token)); // (the outbox poll's own SQL may fall in one try)
+    await eventually(() => cached(token), 15_000, 100); // (the outbox poll's own SQL may fall in one try)
     expect(await redis.read(redis.masterPort, sessionKey(token))).not.toBeNull();
     await logOut(token);
     // No waiting: the logout answered only after the replica acknowledged the tombstone.
@@ -65,8 +57,8 @@ describe('Redis Sentinel', () => {
   it('keeps serving through a failover, keeps the revocations made during it, and caches again after', async () => {
     const kept = await logIn(app, AppContext.Web, user);
     const revoked = await logIn(app, AppContext.Web, user);
-    await eventually(() => cached(kept));
-    await eventually(() => cached(revoked));
+    await eventually(() => cached(kept), 15_000, 100);
+    await eventually(() => cached(revoked), 15_000, 100);
 
     redis.killMaster();
     const started = Date.now();
@@ -85,7 +77,7 @@ describe('Redis Sentinel', () => {
 
     redis.restartOldMaster();
     await redis.replicated();
-    await eventually(() => cached(kept));
+    await eventually(() => cached(kept), 15_000, 100);
     await me(revoked).expect(401);
     expect((await app.get(SessionService).metrics()).invalidationsPending).toBe(0);
     expect(await redis.read(redis.replicaPort, sessionKey(revoked))).toBe('x');

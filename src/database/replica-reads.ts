@@ -19,13 +19,14 @@ export async function readFromReplica<T>(
   sql: string,
   parameters: readonly unknown[],
 ): Promise<T[]> {
-  if (!dataSource.driver.isReplicated) return dataSource.query<T[]>(sql, [...parameters]);
+  const values = [...parameters];
+  if (!dataSource.driver.isReplicated) return dataSource.query<T[]>(sql, values);
   const replica = dataSource.createQueryRunner('slave');
   try {
-    return (await replica.query(sql, [...parameters])) as T[];
+    return (await replica.query(sql, values)) as T[];
   } catch (error) {
     warnAtMostEvery(WARNING_INTERVAL_MS, error);
-    return dataSource.query<T[]>(sql, [...parameters]);
+    return dataSource.query<T[]>(sql, values);
   } finally {
     await replica.release();
   }

@@ -40,7 +40,7 @@ export interface ConditionalEntries {
   tombstone(keys: readonly string[], ttlMs: number): Promise<void>;
 }
 
-/** On Redis: GET, SET NX PX, and a pipeline of SET PX. */
+/** On Redis: GET, SET NX PX, and the tombstone script. */
 export class RedisEntries implements ConditionalEntries {
   constructor(
     private readonly run: <T>(

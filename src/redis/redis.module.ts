@@ -12,7 +12,7 @@ export function storeToken(namespace: string): string {
 /** Injects the store of one namespace, as registered with `RedisModule.forFeature`. */
 export const InjectStore = (namespace: string): ParameterDecorator => Inject(storeToken(namespace));
 
-/** @keyv/redis on the shared client, which RedisConnection closes (bounded), not the cache manager. */
+/** @keyv/redis on the shared client, which RedisConnection drops at shutdown, not the cache manager. */
 class SharedClientStore extends KeyvRedis<unknown> {
   override disconnect(): Promise<void> {
     return Promise.resolve();
