@@ -11,7 +11,12 @@ import { storeToken } from '../src/redis/redis.module.js';
 import { RatesService } from '../src/web/index.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_REDIS_URL, testEnv } from './support/test-env.js';
+import {
+  TEST_POSTGRES_URL,
+  TEST_REDIS_URL,
+  testDatabaseNameOf,
+  testEnv,
+} from './support/test-env.js';
 
 /** Currencies of this file only, so that no other test's rates interfere. */
 const CURRENCIES = 'RTA,RTB,RTC,RTD,RTE';
@@ -120,16 +125,14 @@ describe('exchange rates', () => {
   });
 
   it('seeds a starting set of rates into an empty web database (npm run seed:rates)', async () => {
-    const admin = new pg.Client({
-      connectionString: 'postgres://postgres@127.0.0.1:5432/postgres',
-    });
+    const seedDatabase = testDatabaseNameOf('seed');
+    const seedUrl = `${TEST_POSTGRES_URL}/${seedDatabase}`;
+    const admin = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
     await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS exchanger_seed_test WITH (FORCE)');
-    await admin.query('CREATE DATABASE exchanger_seed_test');
+    await admin.query(`DROP DATABASE IF EXISTS ${seedDatabase} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${seedDatabase}`);
     try {
-      const env = testEnv({
-        DATABASE_WEB_URL: 'postgres://postgres@127.0.0.1:5432/exchanger_seed_test',
-      });
+      const env = testEnv({ DATABASE_WEB_URL: seedUrl });
       const run = () =>
         execFileSync(process.execPath, ['dist/web/rates/seed-rates.cli.js'], {
           env: { PATH: process.env.PATH, ...env },
@@ -137,9 +140,7 @@ describe('exchange rates', () => {
         });
       expect(run()).toMatch(/seeded \d+ rates/);
       expect(run()).toMatch(/nothing seeded/);
-      const seeded = new pg.Client({
-        connectionString: 'postgres://postgres@127.0.0.1:5432/exchanger_seed_test',
-      });
+      const seeded = new pg.Client({ connectionString: seedUrl });
       await seeded.connect();
       const { rows } = await seeded.query(
         `SELECT rate FROM exchange_rates WHERE from_currency = 'USD' AND to_currency = 'EUR'`,
@@ -147,7 +148,7 @@ describe('exchange rates', () => {
       await seeded.end();
       expect(rows).toEqual([{ rate: '0.92000000' }]);
     } finally {
-      await admin.query('DROP DATABASE IF EXISTS exchanger_seed_test WITH (FORCE)');
+      await admin.query(`DROP DATABASE IF EXISTS ${seedDatabase} WITH (FORCE)`);
       await admin.end();
     }
   });

@@ -12,13 +12,18 @@ import pg from 'pg';
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const DATABASES = ['identity', 'web', 'admin', 'bot'];
+/** Two runs can share one server: TEST_DATABASE_SUFFIX=_b gives exchanger_identity_b_test, … */
+const SUFFIX = process.env.TEST_DATABASE_SUFFIX ?? '';
+if (!/^[a-z0-9_]*$/.test(SUFFIX))
+  throw new Error('TEST_DATABASE_SUFFIX: lower-case letters, digits, _');
+const nameOf = (name: string) => `exchanger_${name}${SUFFIX}_test`;
 /** Stands in for a read replica of the web database: same schema, its own rows. */
-const WEB_REPLICA = 'exchanger_web_replica_test';
+const WEB_REPLICA = nameOf('web_replica');
 /**
  * Identity for a test with a Redis of its own (Sentinel): the outbox of cache invalidations
  * lives in the identity database, and every process draining it must share one Redis.
  */
-const IDENTITY_OWN_REDIS = 'exchanger_identity_own_redis_test';
+const IDENTITY_OWN_REDIS = nameOf('identity_own_redis');
 /** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 
@@ -26,11 +31,7 @@ export default async function globalSetup(): Promise<void> {
   const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await admin.connect();
   try {
-    const names = [
-      ...DATABASES.map((name) => `exchanger_${name}_test`),
-      WEB_REPLICA,
-      IDENTITY_OWN_REDIS,
-    ];
+    const names = [...DATABASES.map(nameOf), WEB_REPLICA, IDENTITY_OWN_REDIS];
     for (const database of names) {
       const name = admin.escapeIdentifier(database);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -42,7 +43,7 @@ export default async function globalSetup(): Promise<void> {
   const urls = Object.fromEntries(
     DATABASES.map((database) => [
       `DATABASE_${database.toUpperCase()}_URL`,
-      `${POSTGRES}/exchanger_${database}_test`,
+      `${POSTGRES}/${nameOf(database)}`,
     ]),
   );
   const redis = createClient({ url: REDIS });

@@ -2,24 +2,36 @@ import { Database } from '../../src/common/app-context.js';
 import { DATABASE_URL_VARIABLE } from '../../src/config/app-config.js';
 
 /** Where the test databases live; override to point the suite at another server. */
-const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const TEST_POSTGRES_URL =
+  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 export const TEST_BOT_SECRET = 'test-bot-secret-0123456789-abcdefghij';
 export const TEST_PROVIDER_SECRET = 'test-provider-secret-0123456789-abcdef';
+/**
+ * Lets two test runs share one PostgreSQL (each with its own TEST_REDIS_URL database):
+ * `TEST_DATABASE_SUFFIX=_b` names the databases `exchanger_identity_b_test`, …
+ * Kept in step with test/setup/global-setup.ts.
+ */
+const SUFFIX = process.env.TEST_DATABASE_SUFFIX ?? '';
+
+/** `exchanger_<name><suffix>_test`: every database the suite creates is named here. */
+export function testDatabaseNameOf(name: string): string {
+  return `exchanger_${name}${SUFFIX}_test`;
+}
 
 export function testDatabaseName(database: Database): string {
-  return `exchanger_${database}_test`;
+  return testDatabaseNameOf(database);
 }
 
 export function testDatabaseUrl(database: Database): string {
-  return `${POSTGRES}/${testDatabaseName(database)}`;
+  return `${TEST_POSTGRES_URL}/${testDatabaseName(database)}`;
 }
 
 /** A second web database standing in for a read replica (test/setup/global-setup.ts makes it). */
-export const TEST_WEB_REPLICA_URL = `${POSTGRES}/exchanger_web_replica_test`;
+export const TEST_WEB_REPLICA_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('web_replica')}`;
 
 /** An identity database for a test that brings its own Redis (see test/setup/global-setup.ts). */
-export const TEST_IDENTITY_OWN_REDIS_URL = `${POSTGRES}/exchanger_identity_own_redis_test`;
+export const TEST_IDENTITY_OWN_REDIS_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('identity_own_redis')}`;
 
 /** The suite only ever touches databases whose name ends in _test (a URL that does not parse reaches none). */
 export function assertTestDatabase(url: string): void {
