@@ -1,29 +1,62 @@
 /**
- * Architecture rules, checked by `npm run lint`. An application folder (web, admin, bot)
- * is reached by others only through its module's public surface (index.ts); shared
- * folders never reach into applications.
+ * Architecture rules, checked by `npm run lint`. Arrows point down the house: the top
+ * (main, app.module, schemas) assembles; applications (web, admin, bot) use the modules
+ * (identity, session) and the shared floors (redis, database, config, common); nothing
+ * points back up.
  */
-const APPLICATIONS = '(web|admin|bot|identity|session)';
+const FOLDERS = '(web|admin|bot|identity|session|redis|health)';
 
 module.exports = {
   forbidden: [
     {
-      name: 'no-reaching-into-another-application',
+      name: 'one-door-per-folder',
       comment:
-        'One application may use another only through its public surface (src/<app>/index.ts), never its internals.',
+        'A folder is used by others only through its door (src/<folder>/index.ts), never its internals.',
       severity: 'error',
-      from: { path: `^src/${APPLICATIONS}/` },
+      from: { path: `^src/${FOLDERS}/` },
       to: {
-        path: `^src/${APPLICATIONS}/`,
-        pathNot: [`^src/$1/`, `^src/${APPLICATIONS}/index\\.ts$`],
+        path: `^src/${FOLDERS}/`,
+        pathNot: [`^src/$1/`, `^src/${FOLDERS}/index\\.ts$`],
       },
     },
     {
-      name: 'shared-code-stays-generic',
-      comment: 'common/, config/ and redis/ hold no business logic and know no application.',
+      name: 'common-knows-no-other-folder',
+      comment:
+        'common/ holds names, decorators, guards and the error shape; it imports nothing of ours.',
       severity: 'error',
-      from: { path: '^src/(common|config|redis)/' },
-      to: { path: `^src/${APPLICATIONS}/` },
+      from: { path: '^src/common/' },
+      to: { path: '^src/', pathNot: '^src/common/' },
+    },
+    {
+      name: 'database-knows-no-application',
+      comment:
+        'database/ builds DataSources from the schemas it is given; the registry of what each database holds is assembled at the top (src/schemas.ts).',
+      severity: 'error',
+      from: { path: '^src/database/' },
+      to: { path: '^src/', pathNot: '^src/(database|common|config)/' },
+    },
+    {
+      name: 'shared-floors-know-no-application',
+      comment: 'config/ and redis/ hold no business logic and know no application or module.',
+      severity: 'error',
+      from: { path: '^src/(config|redis)/' },
+      to: { path: '^src/', pathNot: '^src/(config|redis|common)/' },
+    },
+    {
+      name: 'modules-know-no-application',
+      comment:
+        'identity/ and session/ are importable modules: they know no application of this product.',
+      severity: 'error',
+      from: { path: '^src/(identity|session)/' },
+      to: { path: '^src/(web|admin|bot|config|health|app\\.|main|schemas)' },
+    },
+    {
+      name: 'session-reaches-redis-only-through-its-store',
+      comment:
+        'session/ speaks to Redis through the namespaced store of redis/, never a client of its own.',
+      severity: 'error',
+      from: { path: '^src/session/' },
+      to: { path: '^node_modules/(@redis|redis|@keyv|cache-manager)' },
     },
     {
       name: 'no-circular',
@@ -41,7 +74,7 @@ module.exports = {
       name: 'no-test-code-in-src',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^(test|bench)/' },
+      to: { path: '^(test|bench|examples)/' },
     },
   ],
   options: {

@@ -473,7 +473,7 @@ async function main(): Promise<void> {
   const setupEnv = { PATH: process.env.PATH ?? '', ...env };
   // Not execFileSync: the proxies live in this process's event loop.
   const run = promisify(execFile);
-  await run(process.execPath, ['dist/database/migrate.cli.js'], { env: setupEnv });
+  await run(process.execPath, ['dist/migrate.cli.js'], { env: setupEnv });
   await run(process.execPath, ['dist/web/rates/seed-rates.cli.js'], { env: setupEnv });
   for (let index = 0; index < PROCESSES; index++) await startApi(index, env);
 

@@ -158,7 +158,7 @@ async function main() {
   );
 
   const setup = { PATH: process.env.PATH, ...apiEnv(0, REDIS) };
-  execFileSync(process.execPath, ['dist/database/migrate.cli.js'], { env: setup, stdio: 'ignore' });
+  execFileSync(process.execPath, ['dist/migrate.cli.js'], { env: setup, stdio: 'ignore' });
   execFileSync(process.execPath, ['dist/web/rates/seed-rates.cli.js'], {
     env: setup,
     stdio: 'ignore',

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     await admin.query(`CREATE DATABASE exchanger_${name}_scale`);
   }
   await admin.end();
-  await run(process.execPath, ['dist/database/migrate.cli.js'], { env: env(0, REDIS) });
+  await run(process.execPath, ['dist/migrate.cli.js'], { env: env(0, REDIS) });
   const redis = createClient({ url: REDIS });
   await redis.connect();
   await redis.flushDb();

@@ -1,19 +1,31 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { AdminModule } from './admin/admin.module.js';
-import { BotModule } from './bot/bot.module.js';
-import { AppContext, databasesFor } from './common/app-context.js';
+import { AdminModule } from './admin/index.js';
+import { BotModule } from './bot/index.js';
+import {
+  ALL_CONTEXTS,
+  AppContext,
+  CONTEXTS,
+  Database,
+  databasesFor,
+} from './common/app-context.js';
 import { HttpErrorFilter } from './common/http/http-error.filter.js';
-import { OriginGuard } from './common/http/origin.guard.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { loggerParams } from './common/logging.js';
+import { DEFAULT_PERMISSIONS } from './common/permissions.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
-import { AuthenticationGuard, IdentityModule, PermissionsGuard } from './identity/index.js';
-import { RedisModule } from './redis/redis.module.js';
+import {
+  type IdentityContextOptions,
+  IdentityModule,
+  type IdentityModuleOptions,
+  UserRole,
+} from './identity/index.js';
+import { RedisConnection, RedisModule } from './redis/index.js';
+import { SCHEMAS } from './schemas.js';
 import { WebModule } from './web/index.js';
 
 const APPLICATION_MODULES: Readonly<Record<AppContext, Type>> = {
@@ -22,32 +34,71 @@ const APPLICATION_MODULES: Readonly<Record<AppContext, Type>> = {
   [AppContext.Telegram]: BotModule,
 };
 
+/** How each context's sessions live and travel, and who may hold one. */
+function contextOptions(config: AppConfig, context: AppContext): IdentityContextOptions {
+  const staff = context === AppContext.Admin;
+  return {
+    lifetime: config.sessions.lifetimes[context],
+    cookie: {
+      name: CONTEXTS[context].sessionCookie,
+      path: `/${CONTEXTS[context].routePrefix}`,
+      sameSite: staff ? 'strict' : 'lax',
+    },
+    defaultPermissions: DEFAULT_PERMISSIONS[context],
+    ...(staff && { requiredRole: UserRole.Admin, lockPerAddress: true }),
+  };
+}
+
+/**
+ * This product's configuration, in the terms of the identity module. Every context is
+ * listed, whichever this process mounts: a password change or a staff action must reach
+ * the sessions of all of them.
+ */
+function identityOptions(config: AppConfig, redis: RedisConnection): IdentityModuleOptions {
+  return {
+    contexts: Object.fromEntries(
+      ALL_CONTEXTS.map((context) => [context, contextOptions(config, context)]),
+    ),
+    redis,
+    cookieSecure: config.http.cookieSecure,
+    trustedOrigins: config.http.trustedOrigins,
+    loginThrottle: config.login,
+    registrationThrottle: config.registration,
+    sessionPurgeIntervalMs: config.sessions.purgeIntervalMs,
+    invalidationPollMs: config.sessions.invalidationPollMs,
+  };
+}
+
 /**
  * The whole service for one validated configuration: shared infrastructure, identity,
  * and the applications listed in APP_CONTEXTS. Global behaviour (error shape, validation,
- * guards) is registered here, so every test builds exactly this.
+ * the guards IdentityModule installs) is registered here, so every test builds exactly this.
  */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const databases = databasesFor(config.contexts);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
         LoggerModule.forRoot(loggerParams(config.log.level)),
-        DatabaseModule.forRoot(config.database, databasesFor(config.contexts)),
+        DatabaseModule.forRoot(
+          config.database,
+          Object.fromEntries(databases.map((database) => [database, SCHEMAS[database]])),
+        ),
         RedisModule.forRoot(config.redis),
-        HealthModule.forRoot(databasesFor(config.contexts)),
-        IdentityModule,
+        HealthModule.forRoot(databases),
+        IdentityModule.forRootAsync({
+          dataSource: Database.Identity,
+          inject: [RedisConnection],
+          useFactory: (redis: RedisConnection) => identityOptions(config, redis),
+        }),
         ...config.contexts.map((context) => APPLICATION_MODULES[context]),
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        // In this order: foreign origins are refused before any session is looked at.
-        { provide: APP_GUARD, useClass: OriginGuard },
-        { provide: APP_GUARD, useClass: AuthenticationGuard },
-        { provide: APP_GUARD, useClass: PermissionsGuard },
       ],
     };
   }

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
-import { databasesFor, defaultDatabaseName } from './common/app-context.js';
+import { databasesFor } from './common/app-context.js';
 import { createLogger } from './common/logging.js';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { ConfigError } from './config/env.schema.js';
-import { EmbeddedPostgres } from './database/embedded-postgres.js';
+import type { EmbeddedPostgres } from './database/embedded-postgres.js';
+import { openEmbeddedDatabases } from './database/with-databases.js';
 
 /** A stuck shutdown must still end the process. */
 const SHUTDOWN_DEADLINE_MS = 15_000;
@@ -48,15 +49,13 @@ async function main(): Promise<void> {
 
   try {
     if (config.embeddedPostgres !== undefined) {
-      embedded = await EmbeddedPostgres.start(config.embeddedPostgres, (message) =>
-        log.info(message),
+      const opened = await openEmbeddedDatabases(
+        config.embeddedPostgres,
+        databasesFor(config.contexts),
+        (message) => log.info(message),
       );
-      const databases = databasesFor(config.contexts);
-      const urls = await embedded.ensureDatabases(databases.map(defaultDatabaseName));
-      config = withDatabaseUrls(
-        config,
-        Object.fromEntries(databases.map((name) => [name, urls[defaultDatabaseName(name)]])),
-      );
+      embedded = opened.server;
+      config = { ...config, database: { ...config.database, urls: opened.urls } };
     }
     if (config.redis.url === undefined && config.redis.sentinel === undefined) {
       log.warn('REDIS_URL is not set: caching in process memory (one process only)');
@@ -69,10 +68,6 @@ async function main(): Promise<void> {
     await shutdown().catch(() => undefined);
     process.exitCode = 1;
   }
-}
-
-function withDatabaseUrls(config: AppConfig, urls: AppConfig['database']['urls']): AppConfig {
-  return { ...config, database: { ...config.database, urls } };
 }
 
 function once(action: () => Promise<void>): () => Promise<void> {

@@ -1,9 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
-import { AppContext, Database } from '../src/common/app-context.js';
-import { cacheNamespace } from '../src/redis/namespaces.js';
-import { storeToken } from '../src/redis/redis.module.js';
+import { AppContext, CONTEXTS, Database } from '../src/common/app-context.js';
+import { storeToken } from '../src/redis/index.js';
 import { startTestApp } from './support/test-app.js';
 
 describe('APP_CONTEXTS=web', () => {
@@ -27,10 +26,12 @@ describe('APP_CONTEXTS=web', () => {
   });
 
   it('has no admin or telegram cache store', () => {
-    expect(app.get(storeToken(cacheNamespace(AppContext.Web)), { strict: false })).toBeDefined();
+    expect(
+      app.get(storeToken(CONTEXTS[AppContext.Web].cacheNamespace), { strict: false }),
+    ).toBeDefined();
     for (const context of [AppContext.Admin, AppContext.Telegram]) {
       expect(() =>
-        app.get<unknown>(storeToken(cacheNamespace(context)), { strict: false }),
+        app.get<unknown>(storeToken(CONTEXTS[context].cacheNamespace), { strict: false }),
       ).toThrow();
     }
   });

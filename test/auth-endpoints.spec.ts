@@ -1,11 +1,11 @@
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { getRepositoryToken } from '@nestjs/typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
-import type { Repository } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { SecurityEvent, User } from '../src/identity/entities/index.js';
-import { PasswordHasher } from '../src/identity/password-hasher.js';
+import { PasswordHasher } from '../src/identity/index.js';
 import { startTestApp } from './support/test-app.js';
 import {
   cookieFor,
@@ -50,7 +50,7 @@ describe('auth endpoints (web and admin)', () => {
 
     it('stores an argon2id hash with the OWASP parameters', async () => {
       const user = await registerUser(app);
-      const users = app.get<Repository<User>>(getRepositoryToken(User, Database.Identity));
+      const users = app.get<DataSource>(getDataSourceToken(Database.Identity)).getRepository(User);
       const stored = await users.findOneByOrFail({ id: user.id });
       expect(stored.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     });
@@ -496,9 +496,9 @@ describe('auth endpoints (web and admin)', () => {
         .post('/web/auth/logout')
         .set('Cookie', cookieFor(AppContext.Web, token))
         .expect(204);
-      const events = app.get<Repository<SecurityEvent>>(
-        getRepositoryToken(SecurityEvent, Database.Identity),
-      );
+      const events = app
+        .get<DataSource>(getDataSourceToken(Database.Identity))
+        .getRepository(SecurityEvent);
       const recorded = await events.find({ where: { userId: user.id }, order: { id: 'ASC' } });
       expect(recorded.map((event) => event.eventType)).toEqual([
         'user.registered',

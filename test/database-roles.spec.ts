@@ -6,6 +6,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { Database } from '../src/common/app-context.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { SCHEMAS } from '../src/schemas.js';
 import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { runPendingMigrations } from '../src/database/migrate.js';
 import { freePort } from './support/api-process.js';
@@ -45,7 +46,7 @@ describe('database roles of the compose stack', () => {
 
   async function migrate(database: Database, role: keyof typeof PASSWORDS) {
     const source = await new DataSource(
-      dataSourceOptions(database, url(role, `exchanger_${database}`)),
+      dataSourceOptions(database, SCHEMAS[database], url(role, `exchanger_${database}`)),
     ).initialize();
     await runPendingMigrations(source);
     await source.destroy();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { getRepositoryToken } from '@nestjs/typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
-import type { Repository } from 'typeorm';
+import type { DataSource, Repository } from 'typeorm';
 import { AdminSetting } from '../src/admin/entities/index.js';
 import { BotState } from '../src/bot/entities/index.js';
 import { Database } from '../src/common/app-context.js';
@@ -62,7 +62,7 @@ describe('each module on its own database', () => {
   });
 
   function repository<T extends object>(entity: new () => T, database: Database): Repository<T> {
-    return app.get<Repository<T>>(getRepositoryToken(entity, database));
+    return app.get<DataSource>(getDataSourceToken(database)).getRepository(entity);
   }
 
   it('writes identity rows into the identity database only', async () => {

@@ -1,17 +1,18 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
-import type { NamespacedStore } from '../src/redis/namespaced-store.js';
+import { NamespacedStore, RedisConnection } from '../src/redis/index.js';
 import { SessionService } from '../src/session/index.js';
-import { MemorySessionCache } from '../src/session/session-cache.js';
+import { SessionCache } from '../src/session/session-cache.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
 import { logIn, registerUser } from './support/users.js';
 
-const identityKeys = {
-  key: (relative: string) => `identity:${relative}`,
-  owns: (key: string) => key.startsWith('identity:'),
-} as unknown as NamespacedStore;
+/** The session cache on a store without Redis: the process-memory map. */
+const memoryCache = () =>
+  new SessionCache(
+    new NamespacedStore('identity', new RedisConnection({ url: undefined, commandTimeoutMs: 200 })),
+  );
 
 const session = (expiresInMs: number) => ({
   id: 'a'.repeat(64),
@@ -30,7 +31,7 @@ const user = {
 
 describe('the in-memory session cache (no REDIS_URL)', () => {
   it('keeps the Redis semantics: a tombstone wins over a refill and an extension', async () => {
-    const cache = new MemorySessionCache(identityKeys);
+    const cache = memoryCache();
     await cache.fill(session(60_000), user);
     expect((await cache.lookup(AppContext.Web, 'a'.repeat(64))).user).toEqual(user);
     await cache.invalidate([
@@ -42,7 +43,7 @@ describe('the in-memory session cache (no REDIS_URL)', () => {
   });
 
   it('forgets entries when they expire', async () => {
-    const cache = new MemorySessionCache(identityKeys);
+    const cache = memoryCache();
     await cache.fill(session(30), user);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await cache.lookup(AppContext.Web, 'a'.repeat(64))).session).toBeUndefined();

@@ -1,11 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
-import { AppContext, Database } from '../src/common/app-context.js';
+import { AppContext, CONTEXTS, Database } from '../src/common/app-context.js';
 import { UsersService } from '../src/identity/index.js';
-import type { NamespacedStore } from '../src/redis/namespaced-store.js';
-import { cacheNamespace } from '../src/redis/namespaces.js';
-import { storeToken } from '../src/redis/redis.module.js';
+import type { TtlCache } from '../src/redis/index.js';
+import { ttlCacheToken } from '../src/redis/index.js';
 import { WebCacheKeys } from '../src/web/cache-keys.js';
 import { RatesService } from '../src/web/index.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -64,7 +63,7 @@ describe('read replicas', () => {
   };
   const forgetDailyCounts = () =>
     app
-      .get<NamespacedStore>(storeToken(cacheNamespace(AppContext.Web)), { strict: false })
+      .get<TtlCache>(ttlCacheToken(CONTEXTS[AppContext.Web].cacheNamespace), { strict: false })
       .delete(WebCacheKeys.analytics('daily'));
 
   it('reads the daily counts from a replica', async () => {

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Database } from '../src/common/app-context.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { SCHEMAS } from '../src/schemas.js';
 import { testDatabaseUrl } from './support/test-env.js';
 
 /**
@@ -11,7 +12,7 @@ import { testDatabaseUrl } from './support/test-env.js';
 describe('entities and migrations', () => {
   it.each(Object.values(Database))('agree for the %s database', async (database) => {
     const dataSource = await new DataSource(
-      dataSourceOptions(database, testDatabaseUrl(database)),
+      dataSourceOptions(database, SCHEMAS[database], testDatabaseUrl(database)),
     ).initialize();
     try {
       const pending = await dataSource.driver.createSchemaBuilder().log();

@@ -72,9 +72,10 @@ describe('session store', () => {
       const statements = await sqlDuring(() => me(token).expect(200));
       expect(statements).toHaveLength(1);
       expect(statements[0]).toMatch(
-        /^SELECT .* FROM sessions s JOIN users u .* WHERE s\.id = \$1 AND s\.application_context = \$2 AND NOT s\.revoked AND s\.expires_at > now\(\)$/,
+        /^SELECT .* FROM sessions s CROSS JOIN LATERAL \(SELECT .* FROM users u .*\) p WHERE s\.id = \$1 AND s\.application_context = \$2 AND NOT s\.revoked AND s\.expires_at > now\(\)$/,
       );
-      expect(redisCommands.commands - before).toBe(2); // the lookup, then one pipelined fill
+      // The lookup, then the two set-if-absent of the fill, sent in one write.
+      expect(redisCommands.commands - before).toBe(3);
       const sessionTtl = await redis.pTTL(sessionKey(AppContext.Web, token));
       expect(sessionTtl).toBeGreaterThan(23 * 3_600_000);
       expect(sessionTtl).toBeLessThanOrEqual(24 * 3_600_000);

@@ -4,10 +4,9 @@ import { createClient } from '@redis/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import request from 'supertest';
-import { AppContext } from '../src/common/app-context.js';
-import type { NamespacedStore } from '../src/redis/namespaced-store.js';
-import { cacheNamespace } from '../src/redis/namespaces.js';
-import { storeToken } from '../src/redis/redis.module.js';
+import { AppContext, CONTEXTS } from '../src/common/app-context.js';
+import type { NamespacedStore } from '../src/redis/index.js';
+import { storeToken } from '../src/redis/index.js';
 import { RatesService } from '../src/web/index.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
@@ -106,7 +105,7 @@ describe('exchange rates', () => {
   });
 
   it('lets an invalidation win over a refill that read before it (driven 20 times)', async () => {
-    const store = app.get<NamespacedStore>(storeToken(cacheNamespace(AppContext.Web)));
+    const store = app.get<NamespacedStore>(storeToken(CONTEXTS[AppContext.Web].cacheNamespace));
     for (let round = 0; round < 20; round++) {
       const key = `probe:race:${round}`;
       let release!: () => void;

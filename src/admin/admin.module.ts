@@ -1,17 +1,22 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppContext, Database } from '../common/app-context.js';
+import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
 import { IdentityModule } from '../identity/index.js';
-import { cacheNamespace } from '../redis/namespaces.js';
-import { RedisModule } from '../redis/redis.module.js';
+import { RedisModule } from '../redis/index.js';
 import { ADMIN_ENTITIES } from './entities/index.js';
+import { FirstAdmin } from './first-admin.js';
+import { AdminUsersController } from './users/admin-users.controller.js';
 
-/** The staff admin panel: its own database, its own cache namespace, its auth routes. */
+const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Admin];
+
+/** The staff admin panel: its own database and cache namespace, staff login, user management. */
 @Module({
   imports: [
     TypeOrmModule.forFeature(ADMIN_ENTITIES, Database.Admin),
-    RedisModule.forFeature(cacheNamespace(AppContext.Admin)),
-    IdentityModule.routesFor(AppContext.Admin),
+    RedisModule.forFeature(cacheNamespace),
+    IdentityModule.forFeature({ context: AppContext.Admin, path: `${routePrefix}/auth` }),
   ],
+  controllers: [AdminUsersController],
+  providers: [FirstAdmin],
 })
 export class AdminModule {}

@@ -1,33 +1,42 @@
-import { BadRequestException, Body, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation } from '@nestjs/swagger';
+import { Body, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiProperty } from '@nestjs/swagger';
+import { IsString, Matches } from 'class-validator';
 import { AppContext } from '../common/app-context.js';
 import { AllowAnonymous, AppController } from '../common/http/route-context.js';
 import { SharedSecretGuard } from '../common/http/shared-secret.guard.js';
 import {
   Client,
+  LinkCodesService,
   SecurityEventsService,
-  TelegramLinkDto,
-  TelegramLinkService,
-  userView,
   UsersService,
+  userView,
 } from '../identity/index.js';
-import { type ClientInfo, SessionService } from '../session/index.js';
+import type { ClientInfo } from '../session/index.js';
 import { ConversationsService } from './conversations.service.js';
 
 const BOT_SECRET_HEADER = 'x-bot-secret';
+/** BOT_API_SECRET (or undefined), provided by BotModule. */
+export const BOT_SECRET = Symbol('BOT_SECRET');
 
 /** Only the bot's own backend, holding BOT_API_SECRET, may link accounts. */
-export const BotSecretGuard = SharedSecretGuard(
-  BOT_SECRET_HEADER,
-  (config) => config.get('botApiSecret', { infer: true }),
-  'Telegram linking',
-);
+export const BotSecretGuard = SharedSecretGuard(BOT_SECRET_HEADER, BOT_SECRET, 'Telegram linking');
+
+export class TelegramLinkDto {
+  @ApiProperty({ description: 'Telegram user id (digits)', example: '123456789' })
+  @IsString({ message: 'telegramUserId must be a string of digits' })
+  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'telegramUserId must be a string of digits' })
+  telegramUserId!: string;
+
+  @ApiProperty({ description: 'The code from /start CODE' })
+  @IsString({ message: 'code must be a string' })
+  @Matches(/^[A-Za-z0-9_-]{22}$/, { message: 'code is malformed' })
+  code!: string;
+}
 
 @AppController(AppContext.Telegram, 'auth')
 export class BotLinkController {
   constructor(
-    private readonly links: TelegramLinkService,
-    private readonly sessions: SessionService,
+    private readonly codes: LinkCodesService,
     private readonly users: UsersService,
     private readonly conversations: ConversationsService,
     private readonly events: SecurityEventsService,
@@ -43,11 +52,11 @@ export class BotLinkController {
       'Link a Telegram user with a code issued to a web session (/start CODE); returns a telegram session token',
   })
   async link(@Body() body: TelegramLinkDto, @Client() client: ClientInfo) {
-    const userId = await this.links.consume(body.code);
-    if (userId === undefined) throw new BadRequestException('code is unknown, used or expired');
+    const { userId, created } = await this.codes.redeem(body.code, AppContext.Telegram, client, {
+      telegramUserId: body.telegramUserId,
+    });
     const user = await this.users.get(userId);
     await this.conversations.link(body.telegramUserId, userId);
-    const created = await this.sessions.create(AppContext.Telegram, userId, client);
     await this.events.record({
       type: 'telegram.linked',
       context: AppContext.Telegram,

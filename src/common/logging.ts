@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
-import { pino, type Logger as PinoLogger } from 'pino';
-import type { LogLevel } from '../config/app-config.js';
+import { pino, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
 import { requestIdOf } from './http/request-id.js';
 
 /** Whatever a log call is given, these never reach the output. */
@@ -19,7 +18,7 @@ const REDACTED_PATHS = [
 ];
 
 /** JSON lines on stdout. */
-export function createLogger(level: LogLevel): PinoLogger {
+export function createLogger(level: LevelWithSilent): PinoLogger {
   return pino({
     level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -36,7 +35,7 @@ function pathOnly(url: string | undefined): string {
  * request id. Requests are logged as method, path and id only: no headers, no query, no
  * body, so no cookie, token or password can slip through.
  */
-export function loggerParams(level: LogLevel): Params {
+export function loggerParams(level: LevelWithSilent): Params {
   return {
     // nestjs-pino's default route pattern matches nothing under Nest 12 on Fastify.
     forRoutes: [{ path: '*path', method: RequestMethod.ALL }],

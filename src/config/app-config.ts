@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { RedisOptions } from '../redis/redis.connection.js';
+import type { RedisOptions } from '../redis/index.js';
 import { AppContext, Database, databasesFor } from '../common/app-context.js';
 import {
   checkDatabaseUrl,
@@ -62,6 +62,12 @@ export interface LoginThrottleConfig {
   readonly lockoutMaxMs: number;
 }
 
+/** Registrations from one address (IPv6: one /64) within a window, before 429. */
+export interface RegistrationThrottleConfig {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
 /** The validated configuration, grouped by concern. Built once, from the environment, at start. */
 export interface AppConfig {
   readonly env: Env['NODE_ENV'];
@@ -75,6 +81,7 @@ export interface AppConfig {
   readonly redis: RedisOptions;
   readonly sessions: SessionConfig;
   readonly login: LoginThrottleConfig;
+  readonly registration: RegistrationThrottleConfig;
   /** Created at start when no admin exists. */
   readonly firstAdmin: { readonly email: string; readonly password: string } | undefined;
   /** Shared secret the Telegram bot presents to link accounts; unset: linking is off. */
@@ -214,6 +221,10 @@ export function toAppConfig(env: Env): AppConfig {
       accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
       lockoutMs: env.LOGIN_LOCKOUT_SECONDS * 1_000,
       lockoutMaxMs: env.LOGIN_LOCKOUT_MAX_SECONDS * 1_000,
+    },
+    registration: {
+      max: env.REGISTRATION_IP_MAX,
+      windowMs: env.REGISTRATION_IP_WINDOW_SECONDS * 1_000,
     },
     firstAdmin: firstAdmin(env),
     botApiSecret: env.BOT_API_SECRET,

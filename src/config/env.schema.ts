@@ -174,6 +174,8 @@ export const envSchema = z.object({
   LOGIN_ACCOUNT_MAX_FAILURES: positiveInt(1_000).default(5),
   LOGIN_LOCKOUT_SECONDS: seconds(DAY).default(60),
   LOGIN_LOCKOUT_MAX_SECONDS: seconds(30 * DAY).default(3_600),
+  REGISTRATION_IP_MAX: positiveInt(1_000_000).default(20),
+  REGISTRATION_IP_WINDOW_SECONDS: seconds(DAY).default(3_600),
 
   ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
   ADMIN_PASSWORD: z

@@ -1,23 +1,10 @@
 import type { DataSourceOptions } from 'typeorm';
-import { Database } from '../common/app-context.js';
-import { ADMIN_ENTITIES } from '../admin/entities/index.js';
-import { BOT_ENTITIES } from '../bot/entities/index.js';
-import { IDENTITY_ENTITIES } from '../identity/entities/index.js';
-import { WEB_ENTITIES } from '../web/entities/index.js';
-import { ADMIN_MIGRATIONS } from './migrations/admin/index.js';
-import { BOT_MIGRATIONS } from './migrations/bot/index.js';
-import { IDENTITY_MIGRATIONS } from './migrations/identity/index.js';
-import { WEB_MIGRATIONS } from './migrations/web/index.js';
 
-/** What each database holds. Lists, not globs: the same classes load under tsc, Jest and the CLI. */
-export const SCHEMAS: Readonly<
-  Record<Database, { readonly entities: Function[]; readonly migrations: Function[] }>
-> = {
-  [Database.Identity]: { entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS },
-  [Database.Web]: { entities: WEB_ENTITIES, migrations: WEB_MIGRATIONS },
-  [Database.Admin]: { entities: ADMIN_ENTITIES, migrations: ADMIN_MIGRATIONS },
-  [Database.Bot]: { entities: BOT_ENTITIES, migrations: BOT_MIGRATIONS },
-};
+/** What one database holds: its entity classes and the migrations that build them, oldest first. */
+export interface Schema {
+  readonly entities: Function[];
+  readonly migrations: Function[];
+}
 
 export interface ConnectionTuning {
   readonly poolSize: number;
@@ -36,7 +23,8 @@ export const DEFAULT_TUNING: ConnectionTuning = {
  * (ormconfig.ts) and the tests alike.
  */
 export function dataSourceOptions(
-  database: Database,
+  name: string,
+  schema: Schema,
   url: string,
   tuning: ConnectionTuning = DEFAULT_TUNING,
   replicaUrls: readonly string[] = [],
@@ -54,8 +42,8 @@ export function dataSourceOptions(
             defaultMode: 'master',
           },
         }),
-    entities: SCHEMAS[database].entities,
-    migrations: SCHEMAS[database].migrations,
+    entities: schema.entities,
+    migrations: schema.migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
@@ -64,7 +52,7 @@ export function dataSourceOptions(
     // application roles need no CREATE privilege.
     uuidExtension: 'pgcrypto',
     installExtensions: false,
-    applicationName: `exchanger-${database}`,
+    applicationName: `exchanger-${name}`,
     poolSize: tuning.poolSize,
     connectTimeoutMS: tuning.connectTimeoutMs,
     extra: {

@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { Database } from '../common/app-context.js';
 import type { DatabaseConfig } from '../config/app-config.js';
-import { dataSourceOptions } from './data-source-options.js';
+import { dataSourceOptions, type Schema } from './data-source-options.js';
 import { runPendingMigrations } from './migrate.js';
 
 /**
@@ -13,8 +13,12 @@ import { runPendingMigrations } from './migrate.js';
  */
 @Module({})
 export class DatabaseModule {
-  static forRoot(config: DatabaseConfig, databases: readonly Database[]): DynamicModule {
+  static forRoot(
+    config: DatabaseConfig,
+    schemas: Readonly<Partial<Record<Database, Schema>>>,
+  ): DynamicModule {
     const logger = new Logger('Database');
+    const databases = Object.keys(schemas) as Database[];
     return {
       module: DatabaseModule,
       imports: databases.map((database) =>
@@ -23,6 +27,7 @@ export class DatabaseModule {
           useFactory: () => ({
             ...dataSourceOptions(
               database,
+              schemas[database] as Schema,
               requireUrl(config, database),
               config,
               config.replicaUrls[database],

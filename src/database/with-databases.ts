@@ -1,7 +1,28 @@
-import type { AppContext, Database } from '../common/app-context.js';
-import { databasesFor, defaultDatabaseName } from '../common/app-context.js';
-import type { AppConfig } from '../config/app-config.js';
+import {
+  type AppContext,
+  type Database,
+  databasesFor,
+  defaultDatabaseName,
+} from '../common/app-context.js';
+import type { AppConfig, EmbeddedPostgresConfig } from '../config/app-config.js';
 import { EmbeddedPostgres } from './embedded-postgres.js';
+
+/**
+ * Starts the embedded server (or adopts a running one) and creates the named databases in
+ * it; returns the server and each database's URL.
+ */
+export async function openEmbeddedDatabases(
+  config: EmbeddedPostgresConfig,
+  databases: readonly Database[],
+  log: (message: string) => void,
+): Promise<{ server: EmbeddedPostgres; urls: Partial<Record<Database, string>> }> {
+  const server = await EmbeddedPostgres.start(config, log);
+  const urls = await server.ensureDatabases(databases.map(defaultDatabaseName));
+  return {
+    server,
+    urls: Object.fromEntries(databases.map((name) => [name, urls[defaultDatabaseName(name)]])),
+  };
+}
 
 /**
  * For the command-line tools: the URL of each database the configuration names — the
@@ -12,17 +33,15 @@ export async function withDatabaseUrls<T>(
   work: (urls: Partial<Record<Database, string>>) => Promise<T>,
   contexts: readonly AppContext[] = config.contexts,
 ): Promise<T> {
-  const databases = databasesFor(contexts);
   if (config.embeddedPostgres === undefined) return work(config.database.urls);
-  const embedded = await EmbeddedPostgres.start(config.embeddedPostgres, (message) =>
-    console.log(message),
+  const { server, urls } = await openEmbeddedDatabases(
+    config.embeddedPostgres,
+    databasesFor(contexts),
+    (message) => console.log(message),
   );
   try {
-    const urls = await embedded.ensureDatabases(databases.map(defaultDatabaseName));
-    return await work(
-      Object.fromEntries(databases.map((name) => [name, urls[defaultDatabaseName(name)]])),
-    );
+    return await work(urls);
   } finally {
-    await embedded.stop();
+    await server.stop();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { RedisConnection } from '../redis/redis.connection.js';
+import { RedisConnection } from '../redis/index.js';
 
 /**
  * Reports the cache. Redis being away does not make the service unready: requests are

@@ -1,15 +1,16 @@
-import { BadRequestException, Injectable, UnauthorizedException } from '@nestjs/common';
-import { AppContext } from '../common/app-context.js';
+import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { TooManyRequestsException } from '../common/http/errors.js';
 import { type ClientInfo, type CreatedSession, SessionService } from '../session/index.js';
-import { type User, UserRole } from './entities/index.js';
-import { LoginThrottle } from './login-throttle.js';
+import type { User } from './entities/index.js';
+import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from './identity.options.js';
+import { type Attempt, LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SecurityEventsService } from './security-events.service.js';
 import { normalizeEmail, UsersService } from './users.service.js';
 
-/** The same answer for an unknown email, a wrong password, and (admin) a user who is not one. */
+/** The same answer for an unknown email, a wrong password, and a user the context refuses. */
 const INVALID_CREDENTIALS = 'Invalid email or password';
+const TOO_MANY_LOGINS = 'Too many failed logins; try again later';
 
 export interface LoggedIn {
   readonly user: User;
@@ -19,6 +20,7 @@ export interface LoggedIn {
 @Injectable()
 export class AuthService {
   constructor(
+    @Inject(IDENTITY_OPTIONS) private readonly options: ResolvedIdentityOptions,
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
@@ -26,63 +28,54 @@ export class AuthService {
     private readonly events: SecurityEventsService,
   ) {}
 
-  async register(email: string, password: string, client: ClientInfo): Promise<LoggedIn> {
+  /** Creates an account and its first session in `context`; registrations are throttled per address. */
+  async register(
+    context: string,
+    email: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<LoggedIn> {
+    const slot = await this.throttle.reserveRegistration(client.ipAddress);
+    if (!slot.allowed) {
+      throw new TooManyRequestsException(
+        'Too many registrations from this address; try again later',
+        slot.retryAfterSeconds,
+      );
+    }
     const user = await this.users.register(email, password);
-    await this.events.record({
-      type: 'user.registered',
-      context: AppContext.Web,
-      userId: user.id,
-      client,
-    });
-    const created = await this.sessions.create(AppContext.Web, user.id, client);
+    await this.events.record({ type: 'user.registered', context, userId: user.id, client });
+    const created = await this.sessions.create(context, user.id, client);
     return { user, created };
   }
 
   /**
-   * Checks the throttle before the password (a locked account costs no hashing), always
-   * verifies a hash (unknown accounts against a decoy, so timing does not tell), and counts
-   * only failures.
+   * Reserves the attempt before the password is checked (a refused attempt costs no
+   * hashing, and parallel attempts cannot pass the limit), always verifies a hash (unknown
+   * accounts against a decoy, so timing does not tell), and counts only failures.
    */
   async login(
-    context: AppContext,
+    context: string,
     email: string,
     password: string,
     client: ClientInfo,
   ): Promise<LoggedIn> {
     const address = normalizeEmail(email);
-    const ip = client.ipAddress ?? 'unknown';
-    const verdict = await this.throttle.check(ip, address);
-    if (!verdict.allowed) {
-      throw new TooManyRequestsException(
-        'Too many failed logins; try again later',
-        verdict.retryAfterSeconds,
-      );
-    }
+    const requiredRole = this.options.contexts[context]?.requiredRole;
+    const attempt = await this.reserve(context, address, client, TOO_MANY_LOGINS);
     const user = await this.users.findByEmail(address);
     const passwordMatches = await this.hasher.verify(user?.passwordHash, password);
-    const roleAllowed = context !== AppContext.Admin || user?.role === UserRole.Admin;
+    const roleAllowed =
+      requiredRole === undefined || (user?.role as string | undefined) === requiredRole;
     if (user === null || !passwordMatches || !roleAllowed) {
-      const locked = await this.throttle.recordFailure(ip, address);
       const reason =
-        user === null ? 'unknown_account' : passwordMatches ? 'not_admin' : 'wrong_password';
-      await this.events.record({
-        type: 'login.failed',
-        context,
-        userId: user?.id ?? null,
-        client,
-        details: { email: address, reason },
+        user === null ? 'unknown_account' : passwordMatches ? 'role_refused' : 'wrong_password';
+      await this.recordFailure('login.failed', context, user?.id ?? null, client, attempt, {
+        email: address,
+        reason,
       });
-      if (locked)
-        await this.events.record({
-          type: 'login.locked',
-          context,
-          userId: user?.id ?? null,
-          client,
-          details: { email: address },
-        });
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
-    await this.throttle.recordSuccess(address);
+    await attempt.succeeded();
     const created = await this.sessions.create(context, user.id, client);
     await this.users.recordLogin(user.id);
     await this.events.record({ type: 'login.succeeded', context, userId: user.id, client });
@@ -90,7 +83,7 @@ export class AuthService {
   }
 
   /** Revokes the presented session, if it is one; the event is recorded in the same transaction. */
-  async logout(context: AppContext, token: string | undefined, client: ClientInfo): Promise<void> {
+  async logout(context: string, token: string | undefined, client: ClientInfo): Promise<void> {
     if (token === undefined) return;
     await this.sessions.revokeToken(context, token, async (manager, [userId]) => {
       if (userId !== undefined)
@@ -98,7 +91,7 @@ export class AuthService {
     });
   }
 
-  async logoutEverywhereIn(context: AppContext, userId: string, client: ClientInfo): Promise<void> {
+  async logoutEverywhereIn(context: string, userId: string, client: ClientInfo): Promise<void> {
     await this.sessions.revokeUserSessions(userId, { context }, (manager, revoked) =>
       this.events.record(
         { type: 'sessions.revoked', context, userId, client, details: { count: revoked.length } },
@@ -108,7 +101,7 @@ export class AuthService {
   }
 
   async revokeOwnSession(
-    context: AppContext,
+    context: string,
     userId: string,
     sessionId: string,
     client: ClientInfo,
@@ -129,8 +122,13 @@ export class AuthService {
     return revoked !== undefined;
   }
 
+  /**
+   * Changes the password and revokes every other session of the user. A wrong current
+   * password counts like a failed login of that account: once the account is locked, the
+   * session that tried is ended too (a stolen session is not an oracle for the password).
+   */
   async changePassword(
-    context: AppContext,
+    context: string,
     userId: string,
     sessionId: string,
     currentPassword: string,
@@ -138,11 +136,63 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<void> {
     const user = await this.users.get(userId);
+    const attempt = await this.reserve(
+      context,
+      normalizeEmail(user.email),
+      client,
+      'Too many wrong passwords; log in again later',
+      sessionId,
+    );
     if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
+      await this.recordFailure('password.failed', context, userId, client, attempt, {});
+      if (attempt.locks) {
+        await this.sessions.revoke(context, sessionId);
+        throw new UnauthorizedException('Too many wrong passwords: this session has ended');
+      }
       throw new BadRequestException('currentPassword is incorrect');
     }
+    await attempt.succeeded();
     await this.users.changePassword(userId, newPassword, sessionId, (manager) =>
       this.events.record({ type: 'password.changed', context, userId, client }, manager),
     );
+  }
+
+  /** Reserves a password check; a refusal is a 429 (and, for a session's check, its end). */
+  private async reserve(
+    context: string,
+    email: string,
+    client: ClientInfo,
+    refusal: string,
+    endSession?: string,
+  ): Promise<Attempt> {
+    const reservation = await this.throttle.reserve({
+      context,
+      email,
+      ip: client.ipAddress,
+      lockPerAddress: this.options.contexts[context]?.lockPerAddress === true,
+    });
+    if (reservation.allowed) return reservation.attempt;
+    if (endSession !== undefined) await this.sessions.revoke(context, endSession);
+    throw new TooManyRequestsException(refusal, reservation.retryAfterSeconds);
+  }
+
+  private async recordFailure(
+    type: 'login.failed' | 'password.failed',
+    context: string,
+    userId: string | null,
+    client: ClientInfo,
+    attempt: Attempt,
+    details: Record<string, string>,
+  ): Promise<void> {
+    await this.events.record({ type, context, userId, client, details });
+    if (attempt.locks) {
+      await this.events.record({
+        type: 'login.locked',
+        context,
+        userId,
+        client,
+        details: details.email === undefined ? {} : { email: details.email },
+      });
+    }
   }
 }

@@ -1,74 +1,185 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { DiscoveryModule } from '@nestjs/core';
+import {
+  type DynamicModule,
+  type FactoryProvider,
+  Module,
+  type ModuleMetadata,
+  type Provider,
+} from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppContext, Database } from '../common/app-context.js';
-import type { AppConfig } from '../config/app-config.js';
-import type { NamespacedStore } from '../redis/namespaced-store.js';
-import { IDENTITY_NAMESPACE } from '../redis/namespaces.js';
-import { RedisModule, storeToken } from '../redis/redis.module.js';
-import { SessionModule } from '../session/index.js';
+import { ORIGIN_GUARD_OPTIONS, OriginGuard } from '../common/http/origin.guard.js';
+import { dataSourceProvider, type DataSourceRef } from '../database/data-source-ref.js';
+import type { NamespacedStore } from '../redis/index.js';
+import { SESSION_STORE, SessionModule } from '../session/index.js';
 import { AuthService } from './auth.service.js';
-import { IDENTITY_ENTITIES } from './entities/index.js';
-import { FirstAdmin } from './first-admin.js';
-import { AdminUsersController } from './http/admin-users.controller.js';
-import { authControllerFor, TelegramLinkCodeController } from './http/auth.controller.js';
+import { type AuthRoutesOptions, authControllerFor } from './http/auth.controller.js';
+import {
+  AuthenticationGuard,
+  LoginBodyGuard,
+  PermissionsGuard,
+  RouteRules,
+} from './http/guards.js';
+import { passwordLoginFor } from './http/password-login.js';
 import { RouteContextAudit } from './http/route-context-audit.js';
-import { PasswordStrategy, SessionStrategy } from './http/strategies.js';
+import {
+  IDENTITY_DATA_SOURCE,
+  IDENTITY_OPTIONS,
+  type IdentityModuleOptions,
+  resolveIdentityOptions,
+  type ResolvedIdentityOptions,
+} from './identity.options.js';
+import { LinkCodesService } from './link-codes.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
+import { IdentityPrincipals } from './principals.js';
 import { SecurityEventsService } from './security-events.service.js';
-import { TelegramLinkService } from './telegram-link.service.js';
 import { UsersService } from './users.service.js';
 
+/** Decided when the module is defined, so they are not part of the (possibly async) options. */
+export interface IdentityModuleDefinition {
+  /**
+   * The DataSource of the identity store (users, permissions, sessions): its TypeORM name or
+   * the instance. Default: TypeORM's default DataSource.
+   */
+  readonly dataSource?: DataSourceRef;
+  /**
+   * Install the origin, authentication and permission guards for every route (default
+   * true): routes are then refused unless they declare a context or PUBLIC. Opt out only to
+   * apply the exported guards yourself.
+   */
+  readonly globalGuards?: boolean;
+  /** Refuse to start while a controller declares neither a context nor PUBLIC (default true). */
+  readonly auditRoutes?: boolean;
+}
+
+export interface IdentityModuleAsyncOptions extends IdentityModuleDefinition {
+  readonly imports?: ModuleMetadata['imports'];
+  readonly inject?: FactoryProvider['inject'];
+  readonly useFactory: (...args: never[]) => IdentityModuleOptions | Promise<IdentityModuleOptions>;
+}
+
+/** Registrations per address and window, unless the options say otherwise. */
+const REGISTRATIONS = { max: 20, windowMs: 3_600_000 };
+
+/** Carrier of the resolved options, imported by the identity and session modules alike. */
+@Module({})
+class IdentityOptionsModule {}
+
+/** Carrier of one context's auth routes. */
+@Module({})
+class IdentityRoutesModule {}
+
 /**
- * Users, permissions and authentication for all three applications, on the shared
- * identity database. Its guards (AuthenticationGuard, PermissionsGuard) are installed
- * globally by AppModule; each application mounts its own auth routes with
- * `IdentityModule.routesFor(context)`.
+ * Users, permissions, passwords and sessions for every context of the host, on one
+ * identity store. `forRoot`/`forRootAsync` once, at the root (global; it brings
+ * SessionModule along and, unless told otherwise, the guards that make every route
+ * declare its context); `forFeature(routes)` in each application that mounts a context's
+ * auth routes.
  */
-@Module({
-  imports: [
-    TypeOrmModule.forFeature(IDENTITY_ENTITIES, Database.Identity),
-    RedisModule.forFeature(IDENTITY_NAMESPACE),
-    PassportModule,
-    DiscoveryModule,
-    SessionModule,
-  ],
-  providers: [
-    PasswordHasher,
-    UsersService,
-    AuthService,
-    SecurityEventsService,
-    TelegramLinkService,
-    FirstAdmin,
-    PasswordStrategy,
-    SessionStrategy,
-    RouteContextAudit,
-    {
-      provide: LoginThrottle,
-      inject: [storeToken(IDENTITY_NAMESPACE), ConfigService],
-      useFactory: (store: NamespacedStore, config: ConfigService<AppConfig, true>) =>
-        new LoginThrottle(store, config.get('login', { infer: true })),
-    },
-  ],
-  exports: [UsersService, AuthService, SecurityEventsService, TelegramLinkService, SessionModule],
-})
+@Module({})
 export class IdentityModule {
-  /** The auth routes of one application (and, for web and admin, what only they have). */
-  static routesFor(context: AppContext): DynamicModule {
-    const controllers = [authControllerFor(context)];
-    if (context === AppContext.Web) controllers.push(TelegramLinkCodeController);
-    if (context === AppContext.Admin) controllers.push(AdminUsersController);
+  static forRoot(options: IdentityModuleOptions & IdentityModuleDefinition): DynamicModule {
+    return this.forRootAsync({ ...options, useFactory: () => options });
+  }
+
+  static forRootAsync(options: IdentityModuleAsyncOptions): DynamicModule {
+    const optionsModule: DynamicModule = {
+      module: IdentityOptionsModule,
+      imports: options.imports ?? [],
+      providers: [
+        {
+          provide: IDENTITY_OPTIONS,
+          inject: options.inject ?? [],
+          useFactory: async (...args: never[]) =>
+            resolveIdentityOptions(await options.useFactory(...args)),
+        },
+      ],
+      exports: [IDENTITY_OPTIONS],
+    };
+    const guards: Provider[] =
+      options.globalGuards === false
+        ? []
+        : [
+            // In this order: foreign origins are refused before any session is looked at.
+            { provide: APP_GUARD, useClass: OriginGuard },
+            { provide: APP_GUARD, useClass: AuthenticationGuard },
+            { provide: APP_GUARD, useClass: PermissionsGuard },
+          ];
+    return {
+      module: IdentityModule,
+      global: true,
+      imports: [
+        optionsModule,
+        PassportModule,
+        DiscoveryModule,
+        SessionModule.forRootAsync({
+          dataSource: options.dataSource,
+          imports: [optionsModule],
+          inject: [IDENTITY_OPTIONS],
+          useFactory: (identity: ResolvedIdentityOptions) => ({
+            contexts: Object.fromEntries(
+              Object.entries(identity.contexts).map(([name, context]) => [name, context.lifetime]),
+            ),
+            principals: new IdentityPrincipals(identity.contexts),
+            redis: identity.redis,
+            namespace: identity.namespace,
+            purgeIntervalMs: identity.sessionPurgeIntervalMs,
+            invalidationPollMs: identity.invalidationPollMs,
+          }),
+        }),
+      ],
+      providers: [
+        dataSourceProvider(IDENTITY_DATA_SOURCE, options.dataSource),
+        PasswordHasher,
+        UsersService,
+        AuthService,
+        SecurityEventsService,
+        LinkCodesService,
+        RouteRules,
+        OriginGuard,
+        AuthenticationGuard,
+        PermissionsGuard,
+        LoginBodyGuard,
+        {
+          provide: ORIGIN_GUARD_OPTIONS,
+          inject: [IDENTITY_OPTIONS],
+          useFactory: (identity: ResolvedIdentityOptions) => ({
+            trustedOrigins: identity.trustedOrigins,
+          }),
+        },
+        {
+          provide: LoginThrottle,
+          inject: [SESSION_STORE, IDENTITY_OPTIONS],
+          useFactory: (store: NamespacedStore, identity: ResolvedIdentityOptions) =>
+            new LoginThrottle(store, identity.loginThrottle, {
+              max: identity.registrationThrottle?.max ?? REGISTRATIONS.max,
+              windowMs: identity.registrationThrottle?.windowMs ?? REGISTRATIONS.windowMs,
+            }),
+        },
+        ...guards,
+        ...(options.auditRoutes === false ? [] : [RouteContextAudit]),
+      ],
+      exports: [
+        optionsModule,
+        UsersService,
+        AuthService,
+        SecurityEventsService,
+        LinkCodesService,
+        PasswordHasher,
+        OriginGuard,
+        AuthenticationGuard,
+        PermissionsGuard,
+      ],
+    };
+  }
+
+  /** The auth routes of one context, mounted by the application that serves it. */
+  static forFeature(routes: AuthRoutesOptions): DynamicModule {
+    const password = routes.passwordLogin === false ? undefined : passwordLoginFor(routes.context);
     return {
       module: IdentityRoutesModule,
-      imports: [IdentityModule],
-      controllers,
+      controllers: [authControllerFor(routes, password?.guard)],
+      providers: password === undefined ? [] : [password.strategy],
     };
   }
 }
-
-/** Carrier of one application's identity routes. */
-@Module({})
-class IdentityRoutesModule {}

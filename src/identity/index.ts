@@ -1,10 +1,32 @@
-/** The identity folder's public surface for the applications. */
+/** The identity folder's door: the module, its services, and what routes declare. */
 export { IdentityModule } from './identity.module.js';
-export { UsersService } from './users.service.js';
+export type { IdentityModuleAsyncOptions, IdentityModuleDefinition } from './identity.module.js';
+export type {
+  IdentityContextOptions,
+  IdentityModuleOptions,
+  LoginThrottleOptions,
+} from './identity.options.js';
+export type { AuthRoutesOptions } from './http/auth.controller.js';
+export { AuthService, type LoggedIn } from './auth.service.js';
+export { UsersService, normalizeEmail } from './users.service.js';
 export { SecurityEventsService, type SecurityEventInput } from './security-events.service.js';
-export { TelegramLinkService } from './telegram-link.service.js';
-export { Permission, DEFAULT_PERMISSIONS } from './permissions.js';
-export { type AuthenticatedSession, Client, CurrentSession } from './http/authenticated.js';
-export { TelegramLinkDto } from './http/dto.js';
-export { userView } from './http/views.js';
+export { LinkCodesService, type RedeemedCode } from './link-codes.service.js';
+export { PasswordHasher } from './password-hasher.js';
+export { IDENTITY_ENTITIES, User, UserRole } from './entities/index.js';
+export {
+  type AuthenticatedSession,
+  Client,
+  clientInfoOf,
+  CurrentSession,
+} from './http/authenticated.js';
 export { AuthenticationGuard, PermissionsGuard } from './http/guards.js';
+export { OriginGuard } from '../common/http/origin.guard.js';
+export { type UserView, userView, sessionSummaryView } from './http/views.js';
+export {
+  AllowAnonymous,
+  ContextController,
+  PUBLIC,
+  PublicController,
+  RequirePermissions,
+} from '../common/http/route-context.js';
+export { IDENTITY_STORE } from './identity-store.js';

@@ -1,171 +1,191 @@
 import { createHash } from 'node:crypto';
-import type { LoginThrottleConfig } from '../config/app-config.js';
-import type { NamespacedStore } from '../redis/namespaced-store.js';
+import { KeyScript, MemoryMap, type NamespacedStore } from '../redis/index.js';
+import { throttlingGroup } from './client-address.js';
+import type { LoginThrottleOptions } from './identity.options.js';
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type ThrottleVerdict =
+  { allowed: true; locks?: boolean } | { allowed: false; retryAfterSeconds: number };
 
 /** Failures of one account are forgotten after a day without any. */
 const ACCOUNT_MEMORY_MS = 24 * 3_600_000;
 
-/** The few counter operations the throttle needs; times in milliseconds. */
-interface Counters {
-  /** Adds one; a new counter lives `ttlMs`; `refresh` restarts its life on every increment. */
-  increment(key: string, ttlMs: number, refresh: boolean): Promise<number>;
-  /** Value and remaining life of each key (0 and 0 when absent). */
-  read(keys: string[]): Promise<Array<{ value: number; ttlMs: number }>>;
-  set(key: string, value: number, ttlMs: number): Promise<void>;
-  delete(keys: string[]): Promise<void>;
-}
+/**
+ * Takes a slot in a fixed window of `ARGV[2]` per `ARGV[1]` ms: {1} when taken,
+ * {0, ms until the window ends} when the window is full.
+ */
+const TAKE_WINDOW_SLOT = new KeyScript<ThrottleVerdict>(
+  `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+if n > tonumber(ARGV[2]) then return {0, redis.call('PTTL', KEYS[1])} end
+return {1, 0}`,
+  (map, [key], [windowMs, max]) => {
+    const count = Number(map.get(key as string) ?? 0) + 1;
+    const ttl = count === 1 ? Number(windowMs) : map.ttl(key as string);
+    map.set(key as string, String(count), ttl);
+    return count > Number(max) ? refused(ttl) : { allowed: true };
+  },
+  verdict,
+);
 
-class RedisCounters implements Counters {
-  constructor(private readonly store: NamespacedStore) {}
-
-  async increment(key: string, ttlMs: number, refresh: boolean): Promise<number> {
-    const [count] = await this.store.run((client, k) =>
-      client
-        .multi()
-        .incr(k(key))
-        .pExpire(k(key), ttlMs, refresh ? undefined : 'NX')
-        .execAsPipeline(),
-    );
-    return Number(count);
-  }
-
-  async read(keys: string[]): Promise<Array<{ value: number; ttlMs: number }>> {
-    const replies = await this.store.run((client, k) => {
-      const batch = client.multi();
-      for (const key of keys) batch.get(k(key)).pTTL(k(key));
-      return batch.execAsPipeline();
-    });
-    return keys.map((_, index) => ({
-      value: Number(replies[index * 2] ?? 0),
-      ttlMs: Math.max(0, Number(replies[index * 2 + 1])),
-    }));
-  }
-
-  async set(key: string, value: number, ttlMs: number): Promise<void> {
-    await this.store.run((client, k) =>
-      client.set(k(key), String(value), { expiration: { type: 'PX', value: ttlMs } }),
-    );
-  }
-
-  async delete(keys: string[]): Promise<void> {
-    await this.store.run((client, k) => client.del(keys.map(k)));
-  }
-}
-
-/** Per-process counters: used while Redis cannot be reached, and when there is none. */
-class MemoryCounters implements Counters {
-  private readonly entries = new Map<string, { value: number; expiresAt: number }>();
-
-  increment(key: string, ttlMs: number, refresh: boolean): Promise<number> {
-    const now = Date.now();
-    const entry = this.live(key, now);
-    const value = (entry?.value ?? 0) + 1;
-    const expiresAt = entry === undefined || refresh ? now + ttlMs : entry.expiresAt;
-    this.entries.set(key, { value, expiresAt });
-    if (this.entries.size > 100_000) this.sweep(now);
-    return Promise.resolve(value);
-  }
-
-  read(keys: string[]): Promise<Array<{ value: number; ttlMs: number }>> {
-    const now = Date.now();
-    return Promise.resolve(
-      keys.map((key) => {
-        const entry = this.live(key, now);
-        return entry === undefined
-          ? { value: 0, ttlMs: 0 }
-          : { value: entry.value, ttlMs: entry.expiresAt - now };
-      }),
-    );
-  }
-
-  set(key: string, value: number, ttlMs: number): Promise<void> {
-    this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
-    return Promise.resolve();
-  }
-
-  delete(keys: string[]): Promise<void> {
-    for (const key of keys) this.entries.delete(key);
-    return Promise.resolve();
-  }
-
-  private live(key: string, now: number) {
-    const entry = this.entries.get(key);
-    return entry !== undefined && entry.expiresAt > now ? entry : undefined;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
-  }
-}
+/** Gives a window slot back (an attempt that succeeded does not count). */
+const GIVE_WINDOW_SLOT = new KeyScript<void>(
+  `if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end`,
+  (map, [key]) => {
+    const count = Number(map.get(key as string) ?? 0);
+    if (count > 0) map.set(key as string, String(count - 1), map.ttl(key as string));
+  },
+  () => undefined,
+);
 
 /**
- * Login throttling: only failures count. Per address, a fixed window of failures; per
- * account, a lock after repeated failures that doubles with each further one, up to a
- * maximum. A success clears the account's failures. Counters live in Redis, shared by
- * every process; while Redis is away, in this process's memory.
+ * An account's attempt: refused while it is locked; otherwise counted, and the attempt
+ * that reaches the limit locks the account at once (base · 2^(attempts − limit), capped),
+ * before its password is even checked, so that attempts racing with it are refused.
+ * The value is `attempts:lockedUntil` (epoch ms). ARGV: now, limit, base, cap, memory.
  */
-export class LoginThrottle {
-  private readonly redis: Counters | undefined;
-  private readonly memory = new MemoryCounters();
+const TAKE_ACCOUNT_SLOT = new KeyScript<ThrottleVerdict>(
+  `local now = tonumber(ARGV[1])
+local attempts, lockedUntil = 0, 0
+local value = redis.call('GET', KEYS[1])
+if value then
+  local a, l = string.match(value, '^(%d+):(%d+)$')
+  attempts, lockedUntil = tonumber(a), tonumber(l)
+end
+if lockedUntil > now then return {0, lockedUntil - now} end
+attempts = attempts + 1
+local limit = tonumber(ARGV[2])
+if attempts >= limit then
+  lockedUntil = now + math.min(tonumber(ARGV[3]) * 2 ^ (attempts - limit), tonumber(ARGV[4]))
+end
+redis.call('SET', KEYS[1], string.format('%d:%d', attempts, math.floor(lockedUntil)), 'PX', ARGV[5])
+return {1, 0, lockedUntil > 0 and 1 or 0}`,
+  (map, [key], [now, limit, base, cap, memory]) => {
+    const [attempts = 0, lockedUntil = 0] = (map.get(key as string) ?? '0:0')
+      .split(':')
+      .map(Number);
+    if (lockedUntil > Number(now)) return refused(lockedUntil - Number(now));
+    const counted = attempts + 1;
+    const lock =
+      counted >= Number(limit)
+        ? Number(now) + Math.min(Number(base) * 2 ** (counted - Number(limit)), Number(cap))
+        : 0;
+    map.set(key as string, `${counted}:${Math.floor(lock)}`, Number(memory));
+    return { allowed: true, locks: lock > 0 };
+  },
+  verdict,
+);
 
-  constructor(
-    store: NamespacedStore,
-    private readonly config: LoginThrottleConfig,
-  ) {
-    this.redis = store.hasRedis ? new RedisCounters(store) : undefined;
-  }
+/** A success forgets the account's attempts and lock. */
+const CLEAR = new KeyScript<void>(
+  `redis.call('DEL', KEYS[1])`,
+  (map, [key]) => map.delete(key as string),
+  () => undefined,
+);
 
-  async check(ip: string, email: string): Promise<ThrottleVerdict> {
-    const account = accountKey(email);
-    const [address, lock] = await this.counters((c) => c.read([ipKey(ip), `${account}:lock`]));
-    const waits = [
-      address !== undefined && address.value >= this.config.ipMaxFailures ? address.ttlMs : 0,
-      lock !== undefined && lock.value > 0 ? lock.ttlMs : 0,
-    ];
-    const wait = Math.max(...waits);
-    return wait > 0
-      ? { allowed: false, retryAfterSeconds: Math.ceil(wait / 1_000) }
-      : { allowed: true };
-  }
-
-  /** Counts a failure; true when it locked the account. */
-  async recordFailure(ip: string, email: string): Promise<boolean> {
-    const account = accountKey(email);
-    return this.counters(async (c) => {
-      await c.increment(ipKey(ip), this.config.ipWindowMs, false);
-      const failures = await c.increment(`${account}:failures`, ACCOUNT_MEMORY_MS, true);
-      const excess = failures - this.config.accountMaxFailures;
-      if (excess < 0) return false;
-      const lockMs = Math.min(this.config.lockoutMs * 2 ** excess, this.config.lockoutMaxMs);
-      await c.set(`${account}:lock`, 1, lockMs);
-      return true;
-    });
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    const account = accountKey(email);
-    await this.counters((c) => c.delete([`${account}:failures`, `${account}:lock`]));
-  }
-
-  private async counters<T>(operation: (counters: Counters) => Promise<T>): Promise<T> {
-    if (this.redis !== undefined) {
-      try {
-        return await operation(this.redis);
-      } catch {
-        // Redis away: this process counts on its own meanwhile.
-      }
-    }
-    return operation(this.memory);
-  }
+function refused(waitMs: number): ThrottleVerdict {
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1_000)) };
 }
 
-function ipKey(ip: string): string {
-  return `login:ip:${ip}`;
+function verdict(reply: unknown): ThrottleVerdict {
+  const [allowed, waitMs, locks] = reply as [number, number, number | undefined];
+  return allowed === 1 ? { allowed: true, locks: locks === 1 } : refused(Number(waitMs));
+}
+
+/** What an attempt throttles on. */
+export interface AttemptScope {
+  /** The session context the attempt is for: locks of one context never block another. */
+  readonly context: string;
+  readonly email: string;
+  readonly ip: string | null;
+  /** Lock the account only for this address (staff: an outsider cannot lock staff out). */
+  readonly lockPerAddress?: boolean;
+}
+
+/** A reserved attempt: tell it when the password was right (a wrong one stays counted). */
+export interface Attempt {
+  /** This attempt reached the account's limit: if it fails, the account stays locked. */
+  readonly locks: boolean;
+  succeeded(): Promise<void>;
+}
+
+export type Reservation =
+  | { readonly allowed: true; readonly attempt: Attempt }
+  | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/**
+ * Throttling of password checks (logins, password changes) and of registrations. An
+ * attempt takes its slots before the password is checked — one atomic step per key, per
+ * address and per account — so N parallel attempts never get more verdicts than the limit.
+ * A success gives its slots back: only failures count. Per address, a fixed window; per
+ * account (and context), a lock that doubles with each further failure, up to a maximum.
+ * Counters live in Redis, shared by every process; while Redis is away, in this process.
+ * Each step touches one key, so it runs on Redis Cluster as well.
+ */
+export class LoginThrottle {
+  private readonly fallback = new MemoryMap();
+
+  constructor(
+    private readonly store: NamespacedStore,
+    private readonly options: LoginThrottleOptions,
+    private readonly registrations: { readonly max: number; readonly windowMs: number },
+  ) {}
+
+  /** Reserves a password check, or says how long a limit refuses it. */
+  async reserve(scope: AttemptScope): Promise<Reservation> {
+    const group = throttlingGroup(scope.ip);
+    const ipKey = `login:ip:${group}`;
+    const accountKey = `login:${scope.context}:account:${digest(scope.email)}${
+      scope.lockPerAddress === true ? `:${group}` : ''
+    }`;
+    const byAddress = await this.step(TAKE_WINDOW_SLOT, ipKey, [
+      String(this.options.ipWindowMs),
+      String(this.options.ipMaxFailures),
+    ]);
+    if (!byAddress.allowed) return byAddress;
+    const byAccount = await this.step(TAKE_ACCOUNT_SLOT, accountKey, [
+      String(Date.now()),
+      String(this.options.accountMaxFailures),
+      String(this.options.lockoutMs),
+      String(this.options.lockoutMaxMs),
+      String(ACCOUNT_MEMORY_MS),
+    ]);
+    if (!byAccount.allowed) {
+      await this.step(GIVE_WINDOW_SLOT, ipKey, []);
+      return byAccount;
+    }
+    const attempt: Attempt = {
+      locks: byAccount.locks === true,
+      succeeded: async () => {
+        await this.step(CLEAR, accountKey, []);
+        await this.step(GIVE_WINDOW_SLOT, ipKey, []);
+      },
+    };
+    return { allowed: true, attempt };
+  }
+
+  /** Takes a registration slot of the address (every registration counts, done or refused). */
+  reserveRegistration(ip: string | null): Promise<ThrottleVerdict> {
+    return this.step(TAKE_WINDOW_SLOT, `register:ip:${throttlingGroup(ip)}`, [
+      String(this.registrations.windowMs),
+      String(this.registrations.max),
+    ]);
+  }
+
+  private async step<Result>(
+    script: KeyScript<Result>,
+    key: string,
+    args: readonly string[],
+  ): Promise<Result> {
+    try {
+      return await this.store.run(script, [key], args);
+    } catch {
+      // Redis away: this process counts on its own meanwhile.
+      return script.memory(this.fallback, [this.store.key(key)], args);
+    }
+  }
 }
 
 /** Emails are hashed: the cache holds no address book. */
-function accountKey(email: string): string {
-  return `login:account:${createHash('sha256').update(email).digest('hex')}`;
+function digest(email: string): string {
+  return createHash('sha256').update(email).digest('hex');
 }

@@ -1,11 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { EntityManager, Repository } from 'typeorm';
-import { type AppContext, Database } from '../common/app-context.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
 import type { ClientInfo } from '../session/index.js';
 import { SecurityEvent } from './entities/index.js';
+import { IDENTITY_DATA_SOURCE } from './identity.options.js';
 
-export type SecurityEventType =
+/**
+ * What identity itself records; applications may record their own types (e.g. an account
+ * linked by the bot).
+ */
+export type IdentityEventType =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.locked'
@@ -13,16 +16,17 @@ export type SecurityEventType =
   | 'session.revoked'
   | 'sessions.revoked'
   | 'password.changed'
+  | 'password.failed'
   | 'user.registered'
   | 'user.deleted'
   | 'role.changed'
   | 'permission.granted'
   | 'permission.revoked'
-  | 'telegram.linked';
+  | 'link.redeemed';
 
 export interface SecurityEventInput {
-  readonly type: SecurityEventType;
-  readonly context: AppContext | null;
+  readonly type: IdentityEventType | (string & {});
+  readonly context: string | null;
   readonly userId: string | null;
   readonly client: ClientInfo;
   readonly details?: Record<string, string | number | boolean | null>;
@@ -32,12 +36,12 @@ export interface SecurityEventInput {
 @Injectable()
 export class SecurityEventsService {
   private readonly logger = new Logger('SecurityEvents');
+  private readonly events: Repository<SecurityEvent>;
   private readonly listeners: Array<(event: SecurityEventInput) => Promise<void>> = [];
 
-  constructor(
-    @InjectRepository(SecurityEvent, Database.Identity)
-    private readonly events: Repository<SecurityEvent>,
-  ) {}
+  constructor(@Inject(IDENTITY_DATA_SOURCE) dataSource: DataSource) {
+    this.events = dataSource.getRepository(SecurityEvent);
+  }
 
   /** Records an event; with `manager`, inside that transaction (so it exists exactly when the change does). */
   async record(event: SecurityEventInput, manager?: EntityManager): Promise<void> {
@@ -62,5 +66,10 @@ export class SecurityEventsService {
   /** Lets an application follow identity events (the web analytics count logins). */
   onRecorded(listener: (event: SecurityEventInput) => Promise<void>): void {
     this.listeners.push(listener);
+  }
+
+  /** The user's latest events, newest first. */
+  latestOf(userId: string, limit: number): Promise<SecurityEvent[]> {
+    return this.events.find({ where: { userId }, order: { occurredAt: 'DESC' }, take: limit });
   }
 }

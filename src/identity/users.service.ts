@@ -1,11 +1,13 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, QueryFailedError, type Repository } from 'typeorm';
-import { ALL_CONTEXTS, type AppContext, Database } from '../common/app-context.js';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { type DataSource, type EntityManager, QueryFailedError, type Repository } from 'typeorm';
 import { SessionService } from '../session/index.js';
 import { User, UserPermission, type UserRole } from './entities/index.js';
+import {
+  IDENTITY_DATA_SOURCE,
+  IDENTITY_OPTIONS,
+  type ResolvedIdentityOptions,
+} from './identity.options.js';
 import { PasswordHasher } from './password-hasher.js';
-import { DEFAULT_PERMISSIONS } from './permissions.js';
 
 /** One spelling per address: stored, compared and throttled lower-cased. */
 export function normalizeEmail(email: string): string {
@@ -24,17 +26,33 @@ function isUniqueViolation(error: unknown): boolean {
  */
 @Injectable()
 export class UsersService {
+  private readonly users: Repository<User>;
+  private readonly contexts: readonly string[];
+  private readonly defaults: ReadonlyArray<{ context: string; permission: string }>;
+
   constructor(
-    @InjectRepository(User, Database.Identity) private readonly users: Repository<User>,
+    @Inject(IDENTITY_DATA_SOURCE) dataSource: DataSource,
+    @Inject(IDENTITY_OPTIONS) options: ResolvedIdentityOptions,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
-  ) {}
+  ) {
+    this.users = dataSource.getRepository(User);
+    this.contexts = Object.keys(options.contexts);
+    this.defaults = Object.entries(options.contexts).flatMap(([context, contextOptions]) =>
+      (contextOptions.defaultPermissions ?? []).map((permission) => ({ context, permission })),
+    );
+  }
 
   findByEmail(email: string): Promise<User | null> {
     return this.users
       .createQueryBuilder('user')
       .where('lower(user.email) = :email', { email: normalizeEmail(email) })
       .getOne();
+  }
+
+  /** Whether any user has this role. */
+  async anyWithRole(role: UserRole): Promise<boolean> {
+    return this.users.exists({ where: { role } });
   }
 
   async get(id: string): Promise<User> {
@@ -44,14 +62,14 @@ export class UsersService {
   }
 
   /** The user's permissions, per context, sorted. */
-  async permissionsByContext(userId: string): Promise<Record<AppContext, string[]>> {
+  async permissionsByContext(userId: string): Promise<Record<string, string[]>> {
     const granted = await this.users.manager.find(UserPermission, {
       where: { userId },
       order: { permission: 'ASC' },
     });
-    const byContext = Object.fromEntries(ALL_CONTEXTS.map((context) => [context, [] as string[]]));
+    const byContext = Object.fromEntries(this.contexts.map((context) => [context, [] as string[]]));
     for (const grant of granted) byContext[grant.applicationContext]?.push(grant.permission);
-    return byContext as Record<AppContext, string[]>;
+    return byContext;
   }
 
   /** Creates a user with the default permissions of every context; 409 when the email is taken. */
@@ -66,13 +84,11 @@ export class UsersService {
             ...(role && { role }),
           }),
         );
-        const defaults = ALL_CONTEXTS.flatMap((context) =>
-          DEFAULT_PERMISSIONS[context].map((permission) => ({
-            userId: user.id,
-            applicationContext: context,
-            permission,
-          })),
-        );
+        const defaults = this.defaults.map(({ context, permission }) => ({
+          userId: user.id,
+          applicationContext: context,
+          permission,
+        }));
         if (defaults.length > 0) await manager.insert(UserPermission, defaults);
         return user;
       });
@@ -116,7 +132,7 @@ export class UsersService {
 
   async grant(
     userId: string,
-    context: AppContext,
+    context: string,
     permission: string,
     grantedBy: string | null,
   ): Promise<void> {
@@ -133,11 +149,7 @@ export class UsersService {
   }
 
   /** False when the user did not have the permission. */
-  async revokePermission(
-    userId: string,
-    context: AppContext,
-    permission: string,
-  ): Promise<boolean> {
+  async revokePermission(userId: string, context: string, permission: string): Promise<boolean> {
     const result = await this.sessions.changeUser(userId, (manager) =>
       manager.delete(UserPermission, { userId, applicationContext: context, permission }),
     );

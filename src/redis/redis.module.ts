@@ -4,35 +4,60 @@ import KeyvRedis, { Keyv } from '@keyv/redis';
 import type { Cache } from 'cache-manager';
 import { NamespacedStore } from './namespaced-store.js';
 import { RedisConnection, type RedisOptions } from './redis.connection.js';
+import { TtlCache } from './ttl-cache.js';
 
 export function storeToken(namespace: string): string {
   return `NamespacedStore:${namespace}`;
 }
 
-/** Injects the store of one namespace, as registered with `RedisModule.forFeature`. */
+export function ttlCacheToken(namespace: string): string {
+  return `TtlCache:${namespace}`;
+}
+
+/** Injects the race-free store of one namespace, as registered with `RedisModule.forFeature`. */
 export const InjectStore = (namespace: string): ParameterDecorator => Inject(storeToken(namespace));
 
-/** @keyv/redis on the shared client, which RedisConnection drops at shutdown, not the cache manager. */
-class SharedClientStore extends KeyvRedis<unknown> {
+/** Injects the plain TTL cache of one namespace, as registered with `RedisModule.forFeature`. */
+export const InjectTtlCache = (namespace: string): ParameterDecorator =>
+  Inject(ttlCacheToken(namespace));
+
+/**
+ * @keyv/redis on a client it does not own: the cache manager disconnects its stores at
+ * shutdown, but the connection belongs to RedisConnection, which drops it last.
+ */
+class BorrowedClientStore extends KeyvRedis<unknown> {
   override disconnect(): Promise<void> {
     return Promise.resolve();
   }
 }
 
-/** Holds the one RedisConnection, shared by the cache manager and the stores. */
-@Module({})
-class RedisConnectionModule {}
+/** The cache-manager options of one namespace: Redis through @keyv/redis, or process memory. */
+function cacheOptions(namespace: string, redis: RedisConnection): CacheModuleOptions {
+  if (redis.client === undefined) return { namespace };
+  // Built by hand (createKeyv takes no Sentinel client). Errors must reach
+  // RedisConnection.guard (to fall back and count), not vanish.
+  const adapter = new BorrowedClientStore(redis.client, {
+    throwOnErrors: true,
+    namespace,
+    keyPrefixSeparator: ':',
+  });
+  // Keyv hands its namespace down to the adapter, which prefixes keys as `namespace:key`.
+  const store = new Keyv(adapter, { namespace, useKeyPrefix: false, throwOnErrors: true });
+  store.on('error', () => undefined);
+  return { stores: [store] };
+}
 
 /**
- * `forRoot` (once): the process's Redis connection and the cache manager on top of it —
- * Redis through @keyv/redis when REDIS_URL is set, process memory otherwise.
- * `forFeature(namespace)` (per module): a store that only speaks that namespace's keys.
+ * `forRoot` (once): the process's one Redis connection (none: caches live in memory).
+ * `forFeature(namespace)` (per module): that namespace's race-free `NamespacedStore` and
+ * its plain `TtlCache`, both unable to form a key outside it.
  */
 @Module({})
 export class RedisModule {
   static forRoot(options: RedisOptions): DynamicModule {
-    const connection: DynamicModule = {
-      module: RedisConnectionModule,
+    return {
+      module: RedisModule,
+      global: true,
       providers: [
         {
           provide: RedisConnection,
@@ -45,40 +70,56 @@ export class RedisModule {
       ],
       exports: [RedisConnection],
     };
-    return {
-      module: RedisModule,
-      global: true,
-      imports: [
-        connection,
-        CacheModule.registerAsync({
-          imports: [connection],
-          inject: [RedisConnection],
-          useFactory: (redis: RedisConnection): CacheModuleOptions => {
-            if (redis.client === undefined) return {};
-            // Errors must reach RedisConnection.guard (to fall back and count), not vanish.
-            // Built by hand (createKeyv takes no Sentinel client), as createKeyv does it:
-            // keys exactly as the stores form them, no `keyv:` namespace.
-            const store = new Keyv(new SharedClientStore(redis.client, { throwOnErrors: true }), {
-              useKeyPrefix: false,
-              throwOnErrors: true,
-            });
-            store.namespace = undefined;
-            store.on('error', () => undefined);
-            return { stores: [store] };
-          },
-        }),
-      ],
-      exports: [connection, CacheModule],
-    };
   }
 
   static forFeature(...namespaces: string[]): DynamicModule {
-    const providers = namespaces.map((namespace): Provider => ({
-      provide: storeToken(namespace),
-      inject: [CACHE_MANAGER, RedisConnection],
-      useFactory: (cache: Cache, connection: RedisConnection) =>
-        new NamespacedStore(namespace, cache, connection),
-    }));
-    return { module: RedisModule, providers, exports: providers };
+    return {
+      module: RedisFeatureModule,
+      imports: namespaces.map((namespace) => namespaceModule(namespace)),
+      exports: namespaces.map((namespace) => namespaceModule(namespace)),
+    };
   }
+}
+
+/** Carrier of the stores of the namespaces one module asked for. */
+@Module({})
+class RedisFeatureModule {}
+
+/** One namespace's store and TTL cache; memoised, so every importer shares one instance. */
+const namespaceModules = new Map<string, DynamicModule>();
+
+function namespaceModule(namespace: string): DynamicModule {
+  let module = namespaceModules.get(namespace);
+  if (module === undefined) {
+    const providers: Provider[] = [
+      {
+        provide: storeToken(namespace),
+        inject: [RedisConnection],
+        useFactory: (connection: RedisConnection) => new NamespacedStore(namespace, connection),
+      },
+      {
+        provide: ttlCacheToken(namespace),
+        inject: [CACHE_MANAGER, RedisConnection],
+        useFactory: (cache: Cache, connection: RedisConnection) =>
+          new TtlCache(namespace, cache, connection),
+      },
+    ];
+    // A class per namespace: Nest tells dynamic modules apart by class and metadata.
+    const carrier = class {};
+    Object.defineProperty(carrier, 'name', { value: `RedisNamespace(${namespace})` });
+    Module({})(carrier);
+    module = {
+      module: carrier,
+      imports: [
+        CacheModule.registerAsync({
+          inject: [RedisConnection],
+          useFactory: (redis: RedisConnection) => cacheOptions(namespace, redis),
+        }),
+      ],
+      providers,
+      exports: [storeToken(namespace), ttlCacheToken(namespace)],
+    };
+    namespaceModules.set(namespace, module);
+  }
+  return module;
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RedisConnection } from '../redis/redis.connection.js';
+import type { NamespacedStore } from '../redis/index.js';
 import type { InvalidationOutbox } from './invalidation-outbox.js';
 import type { Invalidation, SessionCache } from './session-cache.js';
 
@@ -18,24 +18,24 @@ export class CacheTrust {
   constructor(
     private readonly cache: SessionCache,
     private readonly outbox: InvalidationOutbox,
-    private readonly redis: RedisConnection,
+    private readonly store: NamespacedStore,
     private readonly pollMs: number,
   ) {
-    redis.onFailure(() => {
+    store.onFailure(() => {
       if (this.trusted)
         this.logger.warn('Session cache distrusted until pending invalidations are applied');
       this.trusted = false;
     });
-    redis.onReady(() => void this.reconcile());
+    store.onReady(() => void this.reconcile());
   }
 
   /** The cache may be read and written now. */
   get usable(): boolean {
-    return this.trusted && (!this.redis.configured || this.redis.healthy);
+    return this.trusted && this.store.healthy;
   }
 
   async start(): Promise<void> {
-    if (!this.redis.configured) {
+    if (!this.store.usesRedis) {
       // A process-memory cache starts empty, so nothing in it can be stale; and the outbox
       // holds what Redis missed, which is for the processes that use Redis to apply.
       this.trusted = true;
@@ -83,7 +83,7 @@ export class CacheTrust {
     }
     if (this.trusted) return;
     // Trust only an empty outbox, including rows another process holds.
-    if ((await this.outbox.pending()) === 0 && (!this.redis.configured || this.redis.healthy)) {
+    if ((await this.outbox.pending()) === 0 && this.store.healthy) {
       this.trusted = true;
       this.logger.log('Session cache trusted');
     }

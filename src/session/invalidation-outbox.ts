@@ -1,7 +1,4 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Database } from '../common/app-context.js';
 import type { Invalidation } from './session-cache.js';
 
 /**
@@ -10,9 +7,8 @@ import type { Invalidation } from './session-cache.js';
  * applied it. Rows left behind — Redis away, or the process gone between commit and
  * Redis — are applied by whichever process drains next.
  */
-@Injectable()
 export class InvalidationOutbox {
-  constructor(@InjectDataSource(Database.Identity) private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {}
 
   async record(manager: EntityManager, invalidations: readonly Invalidation[]): Promise<string[]> {
     if (invalidations.length === 0) return [];

@@ -1,21 +1,17 @@
-import type { AppContext } from '../common/app-context.js';
-import type { NamespacedStore } from '../redis/namespaced-store.js';
-import { TOMBSTONE, writeTombstones } from '../redis/conditional-entries.js';
-import { RedisScript } from '../redis/redis-script.js';
+import { KeyScript, type NamespacedStore, TOMBSTONE } from '../redis/index.js';
 import type { Principal, SessionState } from './session.types.js';
 
 /** A cached session never outlives this, whatever its remaining life (SPEC §3). */
 export const MAX_SESSION_CACHE_MS = 24 * 3_600_000;
 const USER_CACHE_MS = 3_600_000;
 /**
- * How long a changed user's entry refuses refills. A lookup fills only within FILL_DEADLINE_MS
- * of its database read, so no fill based on the old state can land after this; and no
- * longer, since meanwhile that user's requests need the database.
+ * How long a changed user's entry refuses refills. A lookup fills only within
+ * FILL_DEADLINE_MS of its database read, so no fill based on the old state can land after
+ * this; and no longer, since meanwhile that user's requests need the database.
  */
 const USER_TOMBSTONE_MS = 3_000;
-export const FILL_DEADLINE_MS = 2_000;
 
-/** A cache entry to invalidate, and the instant after which it cannot exist anyway. */
+/** A cache entry to invalidate (its full key), and the instant after which it cannot exist anyway. */
 export interface Invalidation {
   readonly key: string;
   readonly expiresAt: number;
@@ -34,69 +30,72 @@ interface CachedSession {
   e: number;
 }
 
-/**
- * The cache side of sessions: `identity:session:{ctx}:{sha256}` and `identity:user:{ctx}:{userId}`
- * (SPEC §3). Every key is formed here, from the identity store's namespace. Writes are
- * conditional so that a revocation always wins a race with a refill or an extension.
- */
-export abstract class SessionCache {
-  constructor(protected readonly store: NamespacedStore) {}
+/** One round trip: the session, and the user it names (KEYS[1], then ARGV[1] .. its user id). */
+const LOOKUP = new KeyScript<[string | undefined, string | undefined]>(
+  `local session = redis.call('GET', KEYS[1])
+if not session then return {} end
+if session == ARGV[2] then return {session} end
+local userId = string.match(session, '"u":"([^"]+)"')
+if not userId then return {session} end
+return {session, redis.call('GET', ARGV[1] .. userId)}`,
+  (map, [key], [userPrefix, tombstone]) => {
+    const session = map.get(key as string);
+    if (session === undefined || session === tombstone) return [session, undefined];
+    return [session, map.get(`${userPrefix}${(JSON.parse(session) as CachedSession).u}`)];
+  },
+  (reply) => {
+    const [session, user] = reply as Array<string | null | undefined>;
+    return [session ?? undefined, user ?? undefined];
+  },
+);
 
-  sessionKey(context: AppContext, sessionId: string): string {
-    return this.store.key(`session:${context}:${sessionId}`);
+/** Sets the session unless it has been revoked (tombstoned) meanwhile. */
+const EXTEND = new KeyScript<void>(
+  `if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`,
+  (map, [key], [value, ttl, tombstone]) => {
+    if (map.get(key as string) !== tombstone) map.set(key as string, value as string, Number(ttl));
+  },
+  () => undefined,
+);
+
+/**
+ * The cache side of sessions: `{ns}:session:{ctx}:{sha256}` and `{ns}:user:{ctx}:{userId}`
+ * (SPEC §3, ns = `identity`). Every key is formed here, through the store of that namespace,
+ * in Redis or in process memory alike. Writes are conditional so that a revocation always
+ * wins a race with a refill or an extension.
+ */
+export class SessionCache {
+  constructor(private readonly store: NamespacedStore) {}
+
+  sessionKey(context: string, sessionId: string): string {
+    return this.store.key(this.sessionPath(context, sessionId));
   }
 
-  userKey(context: AppContext, userId: string): string {
-    return this.store.key(`user:${context}:${userId}`);
+  userKey(context: string, userId: string): string {
+    return this.store.key(this.userPath(context, userId));
   }
 
   /** The invalidation of a session whose cache entry could live until `expiresAt` at most. */
-  sessionInvalidation(context: AppContext, sessionId: string, expiresAt: number): Invalidation {
+  sessionInvalidation(context: string, sessionId: string, expiresAt: number): Invalidation {
     return {
       key: this.sessionKey(context, sessionId),
       expiresAt: Math.min(expiresAt, Date.now() + MAX_SESSION_CACHE_MS),
     };
   }
 
-  userInvalidation(context: AppContext, userId: string): Invalidation {
+  userInvalidation(context: string, userId: string): Invalidation {
     return { key: this.userKey(context, userId), expiresAt: Date.now() + USER_CACHE_MS };
   }
 
-  abstract lookup(context: AppContext, sessionId: string): Promise<CacheLookup>;
-  /** Caches a session (and its user) unless an entry, live or revoked, is already there. */
-  abstract fill(session: SessionState, user: Principal | undefined): Promise<void>;
-  /** Stores a slid expiry, unless the session has been revoked meanwhile. */
-  abstract extend(session: SessionState): Promise<void>;
-  /** Tombstones the keys; throws when the cache cannot be told. */
-  abstract invalidate(invalidations: readonly Invalidation[]): Promise<void>;
-
-  protected sessionTtl(session: SessionState): number {
-    return Math.min(session.expiresAt - Date.now(), MAX_SESSION_CACHE_MS);
-  }
-
-  protected userTtl(): number {
-    return USER_CACHE_MS;
-  }
-
-  /** A revoked session stays refused until it would have expired; a changed user only briefly. */
-  protected tombstoneTtl(invalidation: Invalidation): number {
-    const remaining = invalidation.expiresAt - Date.now();
-    return this.isUserKey(invalidation.key) ? Math.min(remaining, USER_TOMBSTONE_MS) : remaining;
-  }
-
-  protected encodeSession(session: SessionState): string {
-    const entry: CachedSession = { u: session.userId, c: session.createdAt, e: session.expiresAt };
-    return JSON.stringify(entry);
-  }
-
-  protected decode(
-    context: AppContext,
-    sessionId: string,
-    rawSession: string | null | undefined,
-    rawUser: string | null | undefined,
-  ): CacheLookup {
-    if (rawSession === null || rawSession === undefined)
-      return { session: undefined, user: undefined };
+  async lookup(context: string, sessionId: string): Promise<CacheLookup> {
+    const [rawSession, rawUser] = await this.store.run(
+      LOOKUP,
+      [this.sessionPath(context, sessionId)],
+      [this.store.key(this.userPath(context, '')), TOMBSTONE],
+    );
+    if (rawSession === undefined) return { session: undefined, user: undefined };
     if (rawSession === TOMBSTONE) return { session: 'revoked', user: undefined };
     const entry = JSON.parse(rawSession) as CachedSession;
     const session: SessionState = {
@@ -107,161 +106,75 @@ export abstract class SessionCache {
       expiresAt: entry.e,
     };
     const user =
-      rawUser === null || rawUser === undefined || rawUser === TOMBSTONE
+      rawUser === undefined || rawUser === TOMBSTONE
         ? undefined
         : (JSON.parse(rawUser) as Principal);
     return { session, user };
   }
 
-  private isUserKey(key: string): boolean {
-    return key.startsWith(this.store.key('user:'));
-  }
-}
-
-/** One round trip: the session, and the user it names. */
-const LOOKUP = new RedisScript(`
-local session = redis.call('GET', KEYS[1])
-if not session then return {} end
-if session == ARGV[2] then return {session} end
-local userId = string.match(session, '"u":"([^"]+)"')
-if not userId then return {session} end
-return {session, redis.call('GET', ARGV[1] .. userId)}
-`);
-
-/** Sets the session unless it has been revoked (tombstoned) meanwhile. */
-const EXTEND = new RedisScript(`
-if redis.call('GET', KEYS[1]) == ARGV[3] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`);
-
-export class RedisSessionCache extends SessionCache {
-  async lookup(context: AppContext, sessionId: string): Promise<CacheLookup> {
-    const reply = (await this.store.run((client, key) =>
-      LOOKUP.run(
-        client,
-        [key(`session:${context}:${sessionId}`)],
-        [key(`user:${context}:`), TOMBSTONE],
-      ),
-    )) as Array<string | null>;
-    return this.decode(context, sessionId, reply[0], reply[1]);
-  }
-
+  /** Caches a session (and its user) unless an entry, live or revoked, is already there. */
   async fill(session: SessionState, user: Principal | undefined): Promise<void> {
     const ttl = this.sessionTtl(session);
     if (ttl <= 0) return;
-    await this.store.run((client) => {
-      const batch = client
-        .multi()
-        .set(this.sessionKey(session.context, session.id), this.encodeSession(session), {
-          condition: 'NX',
-          expiration: { type: 'PX', value: ttl },
-        });
-      if (user !== undefined) {
-        batch.set(this.userKey(session.context, user.id), JSON.stringify(user), {
-          condition: 'NX',
-          expiration: { type: 'PX', value: this.userTtl() },
-        });
-      }
-      return batch.execAsPipeline();
-    });
-  }
-
-  async extend(session: SessionState): Promise<void> {
-    const ttl = this.sessionTtl(session);
-    if (ttl <= 0) return;
-    await this.store.run((client) =>
-      EXTEND.run(
-        client,
-        [this.sessionKey(session.context, session.id)],
-        [this.encodeSession(session), String(ttl), TOMBSTONE],
+    // Sent together: node-redis writes commands of one tick in one batch.
+    await Promise.all([
+      this.store.setIfAbsent(
+        this.sessionPath(session.context, session.id),
+        encodeSession(session),
+        ttl,
       ),
-    );
-  }
-
-  async invalidate(invalidations: readonly Invalidation[]): Promise<void> {
-    const live = invalidations.filter((invalidation) => this.tombstoneTtl(invalidation) > 0);
-    for (const invalidation of live) {
-      if (!this.store.owns(invalidation.key))
-        throw new Error(`Not an identity key: ${invalidation.key}`);
-    }
-    await writeTombstones(
-      (command, options) => this.store.run(command, options),
-      live.map((invalidation) => ({
-        key: invalidation.key,
-        ttlMs: this.tombstoneTtl(invalidation),
-      })),
-    );
-  }
-}
-
-interface MemoryEntry {
-  value: string;
-  expiresAt: number;
-}
-
-/**
- * The same semantics in process memory, for a single process without Redis. Each operation
- * is synchronous, hence atomic, like the Redis scripts.
- */
-export class MemorySessionCache extends SessionCache {
-  private readonly entries = new Map<string, MemoryEntry>();
-  private writes = 0;
-
-  async lookup(context: AppContext, sessionId: string): Promise<CacheLookup> {
-    const rawSession = this.read(this.sessionKey(context, sessionId));
-    const userId =
-      rawSession === undefined || rawSession === TOMBSTONE
+      user === undefined
         ? undefined
-        : (JSON.parse(rawSession) as CachedSession).u;
-    const rawUser = userId === undefined ? undefined : this.read(this.userKey(context, userId));
-    return Promise.resolve(this.decode(context, sessionId, rawSession, rawUser));
+        : this.store.setIfAbsent(
+            this.userPath(session.context, user.id),
+            JSON.stringify(user),
+            USER_CACHE_MS,
+          ),
+    ]);
   }
 
-  async fill(session: SessionState, user: Principal | undefined): Promise<void> {
-    const key = this.sessionKey(session.context, session.id);
-    if (this.read(key) === undefined)
-      this.write(key, this.encodeSession(session), this.sessionTtl(session));
-    if (user !== undefined) {
-      const userKey = this.userKey(session.context, user.id);
-      if (this.read(userKey) === undefined)
-        this.write(userKey, JSON.stringify(user), this.userTtl());
-    }
-    return Promise.resolve();
-  }
-
+  /** Stores a slid expiry, unless the session has been revoked meanwhile. */
   async extend(session: SessionState): Promise<void> {
-    const key = this.sessionKey(session.context, session.id);
-    if (this.read(key) !== TOMBSTONE)
-      this.write(key, this.encodeSession(session), this.sessionTtl(session));
-    return Promise.resolve();
+    const ttl = this.sessionTtl(session);
+    if (ttl <= 0) return;
+    await this.store.run(
+      EXTEND,
+      [this.sessionPath(session.context, session.id)],
+      [encodeSession(session), String(ttl), TOMBSTONE],
+    );
   }
 
+  /**
+   * Tombstones the keys: a revoked session stays refused until it would have expired, a
+   * changed user only briefly. Throws when the cache cannot be told.
+   */
   async invalidate(invalidations: readonly Invalidation[]): Promise<void> {
-    for (const invalidation of invalidations) {
-      this.write(invalidation.key, TOMBSTONE, this.tombstoneTtl(invalidation));
-    }
-    return Promise.resolve();
+    const userKeys = this.store.key('user:');
+    await this.store.tombstone(
+      invalidations.map(({ key, expiresAt }) => {
+        const remaining = expiresAt - Date.now();
+        return {
+          key,
+          ttlMs: key.startsWith(userKeys) ? Math.min(remaining, USER_TOMBSTONE_MS) : remaining,
+        };
+      }),
+    );
   }
 
-  private read(key: string): string | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= Date.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+  private sessionPath(context: string, sessionId: string): string {
+    return `session:${context}:${sessionId}`;
   }
 
-  private write(key: string, value: string, ttlMs: number): void {
-    if (ttlMs > 0) this.entries.set(key, { value, expiresAt: Date.now() + ttlMs });
-    if (++this.writes % 1_024 === 0) this.sweep();
+  private userPath(context: string, userId: string): string {
+    return `user:${context}:${userId}`;
   }
 
-  /** Drops expired entries, so memory stays bounded by the live sessions. */
-  private sweep(): void {
-    const now = Date.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  private sessionTtl(session: SessionState): number {
+    return Math.min(session.expiresAt - Date.now(), MAX_SESSION_CACHE_MS);
   }
+}
+
+function encodeSession(session: SessionState): string {
+  const entry: CachedSession = { u: session.userId, c: session.createdAt, e: session.expiresAt };
+  return JSON.stringify(entry);
 }

@@ -1,72 +1,66 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type AppContext, Database } from '../common/app-context.js';
+import { poolQuery } from '../database/pool-query.js';
+import type { PrincipalSource } from './principal-source.js';
 import type { ClientInfo, Principal, SessionState, SessionSummary } from './session.types.js';
-
-interface PrincipalRow {
-  id: string;
-  email: string;
-  role: string;
-  email_verified: boolean;
-  permissions: string[];
-}
-
-interface SessionRow extends PrincipalRow {
-  user_id: string;
-  created_at: Date;
-  expires_at: Date;
-}
 
 /** Which sessions a revocation applies to; only those still active are touched. */
 export interface RevocationFilter {
   readonly id?: string;
   readonly userId?: string;
-  readonly context?: AppContext;
+  readonly context?: string;
   readonly exceptId?: string;
 }
 
 export interface RevokedSession {
   readonly id: string;
-  readonly context: AppContext;
+  readonly context: string;
   readonly userId: string;
   /** When it would have expired: its cache entry cannot outlive this. */
   readonly expiresAt: number;
 }
 
-/** The user's permissions in one context, unexpired. */
-const PERMISSIONS_OF_USER = `ARRAY(
-  SELECT p.permission FROM user_permissions p
-  WHERE p.user_id = u.id AND p.application_context = $2
-    AND (p.expires_at IS NULL OR p.expires_at > now())
-  ORDER BY p.permission) AS permissions`;
-
-function toPrincipal(row: PrincipalRow): Principal {
-  return {
-    id: row.id,
-    email: row.email,
-    role: row.role,
-    emailVerified: row.email_verified,
-    permissions: row.permissions,
-  };
+interface SessionRow {
+  session_user_id: string;
+  session_created_at: Date;
+  session_expires_at: Date;
 }
 
+const ACTIVE = 'NOT s.revoked AND s.expires_at > now()';
+
 /**
- * Every SQL statement that touches `sessions` is here. Statements that change rows are
- * wrapped in a SELECT so that they return plain rows through TypeORM.
+ * Every SQL statement that touches `sessions` is here; users and permissions are reached
+ * only through the PrincipalSource. The statements on a request's path are prepared on
+ * the pool; statements that change rows are wrapped in a SELECT so that they return plain
+ * rows.
  */
-@Injectable()
 export class SessionRepository {
-  constructor(@InjectDataSource(Database.Identity) private readonly dataSource: DataSource) {}
+  private readonly findActiveSql: string;
+  private readonly findPrincipalSql: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly principals: PrincipalSource,
+  ) {
+    this.findActiveSql = `SELECT s.user_id AS session_user_id, s.created_at AS session_created_at,
+        s.expires_at AS session_expires_at, p.*
+      FROM sessions s CROSS JOIN LATERAL (${principals.sql('s.user_id', 's.application_context')}) p
+      WHERE s.id = $1 AND s.application_context = $2 AND ${ACTIVE}`;
+    this.findPrincipalSql = `SELECT p.* FROM (${principals.sql('$1::uuid', '$2::varchar')}) p`;
+  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
 
-  async insert(session: SessionState, client: ClientInfo): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO sessions (id, user_id, application_context, created_at, last_activity, expires_at, ip_address, user_agent)
-       VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`,
+  async insert(
+    session: SessionState,
+    client: ClientInfo,
+    data: Readonly<Record<string, unknown>> = {},
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO sessions (id, user_id, application_context, created_at, last_activity, expires_at, ip_address, user_agent, session_data)
+       VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)`,
       [
         session.id,
         session.userId,
@@ -75,19 +69,20 @@ export class SessionRepository {
         new Date(session.expiresAt),
         client.ipAddress,
         client.userAgent,
+        data,
       ],
     );
   }
 
-  /** The cache-miss path: one indexed lookup (primary key) returning the session and its user. */
+  /** The cache-miss path: one prepared SELECT by primary key, returning the session and its user. */
   async findActive(
     id: string,
-    context: AppContext,
+    context: string,
   ): Promise<{ session: SessionState; user: Principal } | undefined> {
-    const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT s.user_id, s.created_at, s.expires_at, u.id, u.email, u.role, u.email_verified, ${PERMISSIONS_OF_USER}
-       FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.id = $1 AND s.application_context = $2 AND NOT s.revoked AND s.expires_at > now()`,
+    const rows = await poolQuery<SessionRow>(
+      this.dataSource,
+      'session_find_active',
+      this.findActiveSql,
       [id, context],
     );
     const row = rows[0];
@@ -96,20 +91,22 @@ export class SessionRepository {
       session: {
         id,
         context,
-        userId: row.user_id,
-        createdAt: row.created_at.getTime(),
-        expiresAt: row.expires_at.getTime(),
+        userId: row.session_user_id,
+        createdAt: row.session_created_at.getTime(),
+        expiresAt: row.session_expires_at.getTime(),
       },
-      user: toPrincipal(row),
+      user: this.principals.read(row as unknown as Record<string, unknown>),
     };
   }
 
-  async findPrincipal(userId: string, context: AppContext): Promise<Principal | undefined> {
-    const rows: PrincipalRow[] = await this.dataSource.query(
-      `SELECT u.id, u.email, u.role, u.email_verified, ${PERMISSIONS_OF_USER} FROM users u WHERE u.id = $1`,
+  async findPrincipal(userId: string, context: string): Promise<Principal | undefined> {
+    const rows = await poolQuery<Record<string, unknown>>(
+      this.dataSource,
+      'session_find_principal',
+      this.findPrincipalSql,
       [userId, context],
     );
-    return rows[0] === undefined ? undefined : toPrincipal(rows[0]);
+    return rows[0] === undefined ? undefined : this.principals.read(rows[0]);
   }
 
   /**
@@ -119,11 +116,13 @@ export class SessionRepository {
    */
   async extend(
     id: string,
-    context: AppContext,
+    context: string,
     expiresAt: number,
     unlessBeyond: number,
   ): Promise<number | undefined> {
-    const rows: Array<{ expires_at: Date; active: boolean }> = await this.dataSource.query(
+    const rows = await poolQuery<{ expires_at: Date; active: boolean }>(
+      this.dataSource,
+      'session_extend',
       `WITH extended AS (
          UPDATE sessions SET expires_at = $3, last_activity = now()
          WHERE id = $1 AND application_context = $2 AND NOT revoked AND expires_at > now() AND expires_at < $4
@@ -138,28 +137,43 @@ export class SessionRepository {
     return row?.active === true ? row.expires_at.getTime() : undefined;
   }
 
-  async listActive(userId: string, context: AppContext): Promise<SessionSummary[]> {
+  /** The user's active sessions, newest first; in one context, or in every one. */
+  async listActive(userId: string, context?: string): Promise<SessionSummary[]> {
     const rows: Array<{
       id: string;
+      application_context: string;
       created_at: Date;
       last_activity: Date;
       expires_at: Date;
       ip_address: string | null;
       user_agent: string | null;
+      session_data: Record<string, unknown> | null;
     }> = await this.dataSource.query(
-      `SELECT id, created_at, last_activity, expires_at, ip_address, user_agent FROM sessions
-       WHERE application_context = $1 AND user_id = $2 AND NOT revoked AND expires_at > now()
+      `SELECT id, application_context, created_at, last_activity, expires_at, ip_address, user_agent, session_data
+       FROM sessions s
+       WHERE s.user_id = $1 AND ($2::varchar IS NULL OR s.application_context = $2) AND ${ACTIVE}
        ORDER BY created_at DESC`,
-      [context, userId],
+      [userId, context ?? null],
     );
     return rows.map((row) => ({
       id: row.id,
+      context: row.application_context,
       createdAt: row.created_at,
       lastActivity: row.last_activity,
       expiresAt: row.expires_at,
       ipAddress: row.ip_address,
       userAgent: row.user_agent,
+      data: row.session_data ?? {},
     }));
+  }
+
+  /** Whether a session is active now (not revoked, not expired), read from PostgreSQL. */
+  async isActive(id: string, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM sessions s WHERE s.id = $1 AND ${ACTIVE}`,
+      [id],
+    );
+    return rows.length > 0;
   }
 
   /**
@@ -182,7 +196,7 @@ export class SessionRepository {
     }
     const rows: Array<{
       id: string;
-      application_context: AppContext;
+      application_context: string;
       user_id: string;
       expires_at: Date;
     }> = await manager.query(

@@ -1,16 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ALL_CONTEXTS, type AppContext } from '../common/app-context.js';
-import type { SessionLifetime } from '../config/app-config.js';
-import type { RedisConnection } from '../redis/redis.connection.js';
+import { FILL_DEADLINE_MS, type NamespacedStore } from '../redis/index.js';
 import type { CacheTrust } from './cache-trust.js';
 import type { InvalidationOutbox } from './invalidation-outbox.js';
-import { FILL_DEADLINE_MS, type Invalidation, type SessionCache } from './session-cache.js';
+import type { Invalidation, SessionCache } from './session-cache.js';
 import type { RevocationFilter, SessionRepository } from './session.repository.js';
 import { isWellFormedToken, newSessionToken, sessionIdOf } from './session-token.js';
 import type {
   ClientInfo,
   Principal,
+  SessionLifetime,
   SessionState,
   SessionSummary,
   ValidatedSession,
@@ -31,8 +30,19 @@ export interface SessionMetrics {
 
 /** Which of a user's sessions a change revokes along with it. */
 export interface SessionRevocation {
-  readonly context?: AppContext;
+  readonly context?: string;
   readonly exceptSessionId?: string;
+}
+
+export interface NewSession {
+  /** Attached to the session for its life (shown in session lists), e.g. a linked account. */
+  readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * Create it inside this transaction: it exists exactly if the caller's change commits.
+   * It is then cached by its first validation, not at once (a rolled-back session must
+   * never be in the cache).
+   */
+  readonly manager?: EntityManager;
 }
 
 export interface CreatedSession {
@@ -59,14 +69,25 @@ export class SessionService {
     private readonly cache: SessionCache,
     private readonly trust: CacheTrust,
     private readonly outbox: InvalidationOutbox,
-    private readonly redis: RedisConnection,
-    private readonly lifetimes: Readonly<Record<AppContext, SessionLifetime>>,
+    private readonly store: NamespacedStore,
+    private readonly lifetimes: Readonly<Record<string, SessionLifetime>>,
   ) {}
 
-  async create(context: AppContext, userId: string, client: ClientInfo): Promise<CreatedSession> {
+  /** The contexts sessions exist in. */
+  get contexts(): readonly string[] {
+    return Object.keys(this.lifetimes);
+  }
+
+  async create(
+    context: string,
+    userId: string,
+    client: ClientInfo,
+    options: NewSession = {},
+  ): Promise<CreatedSession> {
+    const lifetime = this.lifetimes[context];
+    if (lifetime === undefined) throw new Error(`Unknown session context: ${context}`);
     const token = newSessionToken();
     const now = Date.now();
-    const lifetime = this.lifetimes[context];
     const session: SessionState = {
       id: sessionIdOf(token),
       context,
@@ -74,17 +95,18 @@ export class SessionService {
       createdAt: now,
       expiresAt: now + Math.min(lifetime.idleMs, lifetime.absoluteMs),
     };
-    await this.repository.insert(session, client);
-    if (this.trust.usable) await this.cache.fill(session, undefined).catch(() => undefined);
+    await this.repository.insert(session, client, options.data, options.manager);
+    if (options.manager === undefined && this.trust.usable)
+      await this.cache.fill(session, undefined).catch(() => undefined);
     return { token, session, maxAgeSeconds: secondsUntil(session.expiresAt) };
   }
 
   /** The session a token stands for in this context, or undefined: not found, revoked, expired or malformed. */
   async validate(
-    context: AppContext,
+    context: string,
     token: string | undefined,
   ): Promise<ValidatedSession | undefined> {
-    if (!isWellFormedToken(token)) return undefined;
+    if (!isWellFormedToken(token) || this.lifetimes[context] === undefined) return undefined;
     const id = sessionIdOf(token);
     const cached = await this.lookup(context, id);
     if (cached?.session === 'revoked') return undefined;
@@ -103,8 +125,14 @@ export class SessionService {
     return this.slide(found.session, found.user);
   }
 
-  list(context: AppContext, userId: string): Promise<SessionSummary[]> {
+  /** The user's active sessions, newest first: in one context, or in all. */
+  list(userId: string, context?: string): Promise<SessionSummary[]> {
     return this.repository.listActive(userId, context);
+  }
+
+  /** Whether a session is active now, from PostgreSQL (optionally inside a transaction). */
+  isActive(sessionId: string, manager?: EntityManager): Promise<boolean> {
+    return this.repository.isActive(sessionId, manager);
   }
 
   /**
@@ -112,7 +140,7 @@ export class SessionService {
    * Returns the session's user, or undefined when there was no such session.
    */
   async revoke(
-    context: AppContext,
+    context: string,
     sessionId: string,
     userId?: string,
     alongWith?: AlongWith,
@@ -126,11 +154,7 @@ export class SessionService {
   }
 
   /** Revokes the session a token stands for (logout); works for any token, valid or not. */
-  revokeToken(
-    context: AppContext,
-    token: string,
-    alongWith?: AlongWith,
-  ): Promise<string | undefined> {
+  revokeToken(context: string, token: string, alongWith?: AlongWith): Promise<string | undefined> {
     return isWellFormedToken(token)
       ? this.revoke(context, sessionIdOf(token), undefined, alongWith)
       : Promise.resolve(undefined);
@@ -169,7 +193,7 @@ export class SessionService {
         userIds: revoked.userIds,
         invalidations: [
           ...revoked.invalidations,
-          ...ALL_CONTEXTS.map((context) => this.cache.userInvalidation(context, userId)),
+          ...this.contexts.map((context) => this.cache.userInvalidation(context, userId)),
         ],
       };
     });
@@ -179,12 +203,12 @@ export class SessionService {
   async metrics(): Promise<SessionMetrics> {
     return {
       ...this.counters,
-      redisErrors: this.redis.counters.errors,
+      redisErrors: this.store.failures,
       invalidationsPending: await this.outbox.pending(),
     };
   }
 
-  private async lookup(context: AppContext, id: string) {
+  private async lookup(context: string, id: string) {
     if (!this.trust.usable) {
       this.counters.fallbacks++;
       return undefined;
@@ -216,7 +240,7 @@ export class SessionService {
    * update is conditional, and the cache write cannot replace a tombstone).
    */
   private slide(session: SessionState, user: Principal): Promise<ValidatedSession | undefined> {
-    const lifetime = this.lifetimes[session.context];
+    const lifetime = this.lifetimes[session.context] as SessionLifetime;
     const now = Date.now();
     const halfIdle = lifetime.idleMs / 2;
     const target = Math.min(now + lifetime.idleMs, session.createdAt + lifetime.absoluteMs);

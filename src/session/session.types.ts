@@ -1,6 +1,7 @@
-import type { AppContext } from '../common/app-context.js';
-
-/** A user as one context sees them: their permissions are those of that context. */
+/**
+ * A user as one context sees them: their role and the permissions granted in that context.
+ * Contexts are the host application's names (this product: web, admin, telegram).
+ */
 export interface Principal {
   readonly id: string;
   readonly email: string;
@@ -12,7 +13,7 @@ export interface Principal {
 /** What a valid session is known to be; times in epoch milliseconds. */
 export interface SessionState {
   readonly id: string;
-  readonly context: AppContext;
+  readonly context: string;
   readonly userId: string;
   readonly createdAt: number;
   readonly expiresAt: number;
@@ -25,17 +26,26 @@ export interface ValidatedSession {
   readonly extendedMaxAgeSeconds?: number;
 }
 
-/** A session as listed to its owner. */
+/** A session as listed to its owner (or to staff). */
 export interface SessionSummary {
   readonly id: string;
+  readonly context: string;
   readonly createdAt: Date;
   readonly lastActivity: Date;
   readonly expiresAt: Date;
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
+  /** What the application attached to the session when it was created (e.g. a Telegram account). */
+  readonly data: Readonly<Record<string, unknown>>;
 }
 
 export interface ClientInfo {
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
+}
+
+/** How long a session lives: `idleMs` after its last extension, never past `absoluteMs` after login. */
+export interface SessionLifetime {
+  readonly idleMs: number;
+  readonly absoluteMs: number;
 }

@@ -1,28 +1,56 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppContext, Database } from '../common/app-context.js';
+import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
+import type { AppConfig } from '../config/app-config.js';
 import { IdentityModule } from '../identity/index.js';
-import { cacheNamespace } from '../redis/namespaces.js';
-import { RedisModule } from '../redis/redis.module.js';
+import { RedisModule } from '../redis/index.js';
+import { TelegramLinkController } from './account/telegram-link.controller.js';
 import { AnalyticsController } from './analytics/analytics.controller.js';
 import { AnalyticsService } from './analytics/analytics.service.js';
 import { WEB_ENTITIES } from './entities/index.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
-import { ProviderController, ProviderSecretGuard } from './orders/provider.controller.js';
+import {
+  PROVIDER_SECRET,
+  ProviderController,
+  ProviderSecretGuard,
+} from './orders/provider.controller.js';
 import { RatesController } from './rates/rates.controller.js';
 import { RatesService } from './rates/rates.service.js';
+
+const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
 
 /** The customers' web application: rates, orders, payments, the ledger, analytics; its own database and cache. */
 @Module({
   imports: [
     TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
-    RedisModule.forFeature(cacheNamespace(AppContext.Web)),
-    IdentityModule,
-    IdentityModule.routesFor(AppContext.Web),
+    RedisModule.forFeature(cacheNamespace),
+    IdentityModule.forFeature({
+      context: AppContext.Web,
+      path: `${routePrefix}/auth`,
+      registration: true,
+    }),
   ],
-  controllers: [RatesController, OrdersController, ProviderController, AnalyticsController],
-  providers: [RatesService, OrdersService, AnalyticsService, ProviderSecretGuard],
+  controllers: [
+    RatesController,
+    OrdersController,
+    ProviderController,
+    AnalyticsController,
+    TelegramLinkController,
+  ],
+  providers: [
+    RatesService,
+    OrdersService,
+    AnalyticsService,
+    ProviderSecretGuard,
+    {
+      provide: PROVIDER_SECRET,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) =>
+        config.get('exchange', { infer: true }).providerSecret,
+    },
+  ],
   exports: [RatesService],
 })
 export class WebModule {}

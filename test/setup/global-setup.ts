@@ -50,11 +50,11 @@ export default async function globalSetup(): Promise<void> {
   await redis.connect();
   await redis.flushDb();
   await redis.close();
-  execFileSync(process.execPath, ['dist/database/migrate.cli.js'], {
+  execFileSync(process.execPath, ['dist/migrate.cli.js'], {
     env: { ...process.env, ...urls, NODE_ENV: 'test' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  execFileSync(process.execPath, ['dist/database/migrate.cli.js'], {
+  execFileSync(process.execPath, ['dist/migrate.cli.js'], {
     env: {
       ...process.env,
       ...urls,

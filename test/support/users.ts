@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext, CONTEXTS } from '../../src/common/app-context.js';
-import { UserRole } from '../../src/identity/entities/index.js';
-import { UsersService } from '../../src/identity/index.js';
-import { FIRST_ADMIN_PERMISSIONS } from '../../src/identity/permissions.js';
+import { FIRST_ADMIN_PERMISSIONS } from '../../src/common/permissions.js';
+import { UserRole, UsersService } from '../../src/identity/index.js';
 
 export const PASSWORD = 'correct horse battery';
 

@@ -2,11 +2,17 @@ import {
   type CanActivate,
   type ExecutionContext,
   ForbiddenException,
+  Inject,
   Injectable,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '../../config/app-config.js';
+
+export interface OriginGuardOptions {
+  /** Origins besides the API's own that may send unsafe requests (the browser apps). */
+  readonly trustedOrigins: readonly string[];
+}
+
+export const ORIGIN_GUARD_OPTIONS = Symbol('ORIGIN_GUARD_OPTIONS');
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -21,8 +27,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class OriginGuard implements CanActivate {
   private readonly trusted: ReadonlySet<string>;
 
-  constructor(config: ConfigService<AppConfig, true>) {
-    this.trusted = new Set(config.get('http', { infer: true }).trustedOrigins);
+  constructor(@Inject(ORIGIN_GUARD_OPTIONS) options: OriginGuardOptions) {
+    this.trusted = new Set(options.trustedOrigins);
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -9,21 +9,23 @@ export const ANONYMOUS_ALLOWED = 'exchanger:anonymous-allowed';
 /** Metadata key: permissions a route requires in its context. */
 export const REQUIRED_PERMISSIONS = 'exchanger:required-permissions';
 
-/** Routes that belong to no application and need no session (health, documentation). */
+/** Routes that belong to no context and need no session (health, documentation). */
 export const PUBLIC = 'public';
-export type RouteContext = AppContext | typeof PUBLIC;
 
 /**
- * A controller of one application: its routes live under that application's prefix and,
- * unless marked otherwise, need a session of that application. Every controller is either
- * this or `PublicController`; the application refuses to start otherwise.
+ * A controller whose routes belong to one session context: unless marked otherwise, they
+ * need a session of that context. Every controller declares a context or is
+ * `PublicController`; the guards refuse anything else.
  */
+export function ContextController(context: string, path: string): ClassDecorator {
+  return applyDecorators(Controller(path), SetMetadata(ROUTE_CONTEXT, context), ApiTags(context));
+}
+
+/** A controller of one of this product's applications, under that application's prefix. */
 export function AppController(context: AppContext, path: string): ClassDecorator {
   const { routePrefix, sessionCookie } = CONTEXTS[context];
   return applyDecorators(
-    Controller(`${routePrefix}/${path}`),
-    SetMetadata(ROUTE_CONTEXT, context),
-    ApiTags(context),
+    ContextController(context, `${routePrefix}/${path}`),
     ApiCookieAuth(sessionCookie),
   );
 }
@@ -32,7 +34,7 @@ export function PublicController(path: string): ClassDecorator {
   return applyDecorators(Controller(path), SetMetadata(ROUTE_CONTEXT, PUBLIC));
 }
 
-/** The route serves callers without a session too (the session, if any, is still read). */
+/** The route serves callers without a session too. */
 export const AllowAnonymous = (): MethodDecorator & ClassDecorator =>
   SetMetadata(ANONYMOUS_ALLOWED, true);
 

@@ -2,35 +2,34 @@ import {
   type CanActivate,
   type ExecutionContext,
   ForbiddenException,
+  Inject,
   Injectable,
   ServiceUnavailableException,
   type Type,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AppConfig } from '../../config/app-config.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
 /**
- * A guard for server-to-server calls (the bot backend, the payment provider): the request
- * must carry `header` equal to the configured secret. Unconfigured, the route answers 503.
- * Equal-length digests are compared, so the time taken tells nothing about the secret.
+ * A guard for server-to-server calls (the payment provider, a bot backend): the request
+ * must carry `header` equal to the secret provided under `secretToken` (a string, or
+ * undefined when unconfigured: the route then answers 503). Equal-length digests are
+ * compared, so the time taken tells nothing about the secret.
  */
 export function SharedSecretGuard(
   header: string,
-  secretOf: (config: ConfigService<AppConfig, true>) => string | undefined,
+  secretToken: symbol,
   purpose: string,
 ): Type<CanActivate> {
   @Injectable()
   class Guard implements CanActivate {
     private readonly secret: Buffer | undefined;
 
-    constructor(config: ConfigService<AppConfig, true>) {
-      const secret = secretOf(config);
+    constructor(@Inject(secretToken) secret: string | undefined) {
       this.secret = secret === undefined ? undefined : digest(secret);
     }
 

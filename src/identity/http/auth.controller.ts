@@ -1,9 +1,11 @@
 import {
   Body,
+  type CanActivate,
   Delete,
   Get,
   HttpCode,
   HttpStatus,
+  Inject,
   NotFoundException,
   Param,
   Post,
@@ -12,35 +14,67 @@ import {
   type Type,
   UseGuards,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ApiBody, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppContext } from '../../common/app-context.js';
-import { AllowAnonymous, AppController } from '../../common/http/route-context.js';
-import type { AppConfig } from '../../config/app-config.js';
+import { AllowAnonymous, ContextController } from '../../common/http/route-context.js';
 import { type ClientInfo, isSessionId, SessionService } from '../../session/index.js';
 import { AuthService, type LoggedIn } from '../auth.service.js';
-import { TelegramLinkService } from '../telegram-link.service.js';
-import { type AuthenticatedSession, Client, CurrentSession } from './authenticated.js';
+import {
+  IDENTITY_OPTIONS,
+  type IdentityContextOptions,
+  type ResolvedIdentityOptions,
+} from '../identity.options.js';
+import {
+  type AuthenticatedSession,
+  Client,
+  CurrentSession,
+  LoggedInUser,
+} from './authenticated.js';
 import { ChangePasswordDto, CredentialsDto, SessionIdParams } from './dto.js';
-import { LoginBodyGuard, PasswordGuard } from './guards.js';
+import { LoginBodyGuard } from './guards.js';
 import { clearSessionCookie, presentedToken, setSessionCookie } from './session-token.js';
 import { sessionSummaryView, sessionView, userView } from './views.js';
 
 type Reply = FastifyReply;
 
-/** The SPEC §5 routes every context has: who am I, my sessions, logging out. */
-function sessionRoutesFor(context: AppContext) {
-  @AppController(context, 'auth')
+/** Which auth routes one context mounts (`IdentityModule.forFeature`). */
+export interface AuthRoutesOptions {
+  /** The context the routes belong to, as named in `IdentityModule.forRoot`'s contexts. */
+  readonly context: string;
+  /** Where they are mounted, e.g. `web/auth`. */
+  readonly path: string;
+  /** Email and password: login and password change (default true). */
+  readonly passwordLogin?: boolean;
+  /** Self-service registration (default false). */
+  readonly registration?: boolean;
+}
+
+/**
+ * The auth routes of one context (SPEC §5): who am I, my sessions, logging out; with
+ * passwords, login and password change; optionally registration. `passwordGuard` is the
+ * context's Passport guard (see passwordLoginFor).
+ */
+export function authControllerFor(
+  routes: AuthRoutesOptions,
+  passwordGuard: Type<CanActivate> | undefined,
+): Type {
+  const { context } = routes;
+
+  @ContextController(context, routes.path)
   class SessionRoutes {
     protected readonly secureCookies: boolean;
+    protected readonly contextOptions: IdentityContextOptions;
 
     constructor(
       protected readonly auth: AuthService,
       protected readonly sessions: SessionService,
-      config: ConfigService<AppConfig, true>,
+      @Inject(IDENTITY_OPTIONS) options: ResolvedIdentityOptions,
     ) {
-      this.secureCookies = config.get('http', { infer: true }).cookieSecure;
+      this.secureCookies = options.cookieSecure;
+      const contextOptions = options.contexts[context];
+      if (contextOptions === undefined)
+        throw new Error(`Auth routes for ${context}, which IdentityModule.forRoot does not list`);
+      this.contextOptions = contextOptions;
     }
 
     @Post('logout')
@@ -52,8 +86,8 @@ function sessionRoutesFor(context: AppContext) {
       @Res({ passthrough: true }) reply: Reply,
       @Client() client: ClientInfo,
     ) {
-      await this.auth.logout(context, presentedToken(request, context)?.token, client);
-      clearSessionCookie(reply, context, this.secureCookies);
+      await this.auth.logout(context, presentedToken(request, this.contextOptions)?.token, client);
+      clearSessionCookie(reply, this.contextOptions, this.secureCookies);
     }
 
     @Post('logout-all')
@@ -65,7 +99,7 @@ function sessionRoutesFor(context: AppContext) {
       @Client() client: ClientInfo,
     ) {
       await this.auth.logoutEverywhereIn(context, current.user.id, client);
-      clearSessionCookie(reply, context, this.secureCookies);
+      clearSessionCookie(reply, this.contextOptions, this.secureCookies);
     }
 
     @Get('me')
@@ -81,7 +115,7 @@ function sessionRoutesFor(context: AppContext) {
     @Get('sessions')
     @ApiOperation({ summary: "The user's active sessions in this application" })
     async list(@CurrentSession() current: AuthenticatedSession) {
-      const sessions = await this.sessions.list(context, current.user.id);
+      const sessions = await this.sessions.list(current.user.id, context);
       return sessions.map((summary) => sessionSummaryView(summary, current.session.id));
     }
 
@@ -99,19 +133,19 @@ function sessionRoutesFor(context: AppContext) {
         (await this.auth.revokeOwnSession(context, current.user.id, params.id, client));
       if (!revoked) throw new NotFoundException('No such session');
       if (params.id === current.session.id && current.source === 'cookie') {
-        clearSessionCookie(reply, context, this.secureCookies);
+        clearSessionCookie(reply, this.contextOptions, this.secureCookies);
       }
     }
   }
-  return SessionRoutes;
-}
 
-/** Contexts users log in to with a password: web and admin. */
-function passwordRoutesFor(context: AppContext) {
-  class PasswordRoutes extends sessionRoutesFor(context) {
+  if (routes.passwordLogin === false) return named(SessionRoutes, context);
+  if (passwordGuard === undefined) throw new Error('Password routes need their guard');
+  const checkPassword = passwordGuard;
+
+  class PasswordRoutes extends SessionRoutes {
     @Post('login')
     @AllowAnonymous()
-    @UseGuards(LoginBodyGuard, PasswordGuard)
+    @UseGuards(LoginBodyGuard, checkPassword)
     @HttpCode(HttpStatus.OK)
     @ApiBody({ type: CredentialsDto })
     @ApiOperation({
@@ -121,12 +155,17 @@ function passwordRoutesFor(context: AppContext) {
     })
     @ApiResponse({
       status: 401,
-      description: 'Unknown email, wrong password (or, admin: not an admin)',
+      description: 'Unknown email, wrong password, or a user this application does not admit',
     })
     @ApiResponse({ status: 429, description: 'Too many failed attempts; see Retry-After' })
-    login(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: Reply) {
-      const { user, created } = request.user as unknown as LoggedIn;
-      setSessionCookie(reply, context, created.token, created.maxAgeSeconds, this.secureCookies);
+    login(@LoggedInUser() { user, created }: LoggedIn, @Res({ passthrough: true }) reply: Reply) {
+      setSessionCookie(
+        reply,
+        this.contextOptions,
+        created.token,
+        created.maxAgeSeconds,
+        this.secureCookies,
+      );
       return { user: userView(user) };
     }
 
@@ -135,6 +174,7 @@ function passwordRoutesFor(context: AppContext) {
     @ApiOperation({
       summary: 'Change the password; every other session, in every application, is revoked',
     })
+    @ApiResponse({ status: 429, description: 'Too many wrong passwords; the session is ended' })
     async changePassword(
       @CurrentSession() current: AuthenticatedSession,
       @Body() body: ChangePasswordDto,
@@ -150,25 +190,30 @@ function passwordRoutesFor(context: AppContext) {
       );
     }
   }
-  return PasswordRoutes;
-}
 
-function webRoutes() {
-  class WebAuthController extends passwordRoutesFor(AppContext.Web) {
+  if (routes.registration !== true) return named(PasswordRoutes, context);
+
+  class RegistrationRoutes extends PasswordRoutes {
     @Post('register')
     @AllowAnonymous()
     @HttpCode(HttpStatus.CREATED)
     @ApiOperation({ summary: 'Create an account and log in' })
     @ApiResponse({ status: 409, description: 'The email is already registered' })
+    @ApiResponse({ status: 429, description: 'Too many registrations from this address' })
     async register(
       @Body() body: CredentialsDto,
       @Res({ passthrough: true }) reply: Reply,
       @Client() client: ClientInfo,
     ) {
-      const { user, created } = await this.auth.register(body.email, body.password, client);
+      const { user, created } = await this.auth.register(
+        context,
+        body.email,
+        body.password,
+        client,
+      );
       setSessionCookie(
         reply,
-        AppContext.Web,
+        this.contextOptions,
         created.token,
         created.maxAgeSeconds,
         this.secureCookies,
@@ -176,31 +221,12 @@ function webRoutes() {
       return { user: userView(user) };
     }
   }
-  return WebAuthController;
+  return named(RegistrationRoutes, context);
 }
 
-/** `/{app}/auth/*` for one context, as SPEC §5 lists them. */
-export function authControllerFor(context: AppContext): Type {
-  switch (context) {
-    case AppContext.Web:
-      return webRoutes();
-    case AppContext.Admin:
-      return passwordRoutesFor(AppContext.Admin);
-    case AppContext.Telegram:
-      return sessionRoutesFor(AppContext.Telegram);
-  }
-}
-
-/** Issues Telegram link codes to web sessions. */
-@AppController(AppContext.Web, 'auth/telegram')
-export class TelegramLinkCodeController {
-  constructor(private readonly links: TelegramLinkService) {}
-
-  @Post('link-code')
-  @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'A one-time code to send to the bot as /start CODE (10 minutes)' })
-  async issue(@CurrentSession() current: AuthenticatedSession) {
-    const { code, expiresAt } = await this.links.issue(current.user.id);
-    return { code, expiresAt: expiresAt.toISOString() };
-  }
+/** `web` → `WebAuthController`: one name per context in logs and the OpenAPI document. */
+function named(controller: Type, context: string): Type {
+  const title = context.charAt(0).toUpperCase() + context.slice(1);
+  Object.defineProperty(controller, 'name', { value: `${title}AuthController` });
+  return controller;
 }

@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AppContext } from '../../common/app-context.js';
 import type { ClientInfo, ValidatedSession } from '../../session/index.js';
+import { validAddress } from '../client-address.js';
+import type { LoggedIn } from '../auth.service.js';
 
 /** The session behind a request, with where its token came from. */
 export interface AuthenticatedSession extends ValidatedSession {
@@ -11,27 +12,40 @@ export interface AuthenticatedSession extends ValidatedSession {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The application the route belongs to (set by the authentication guard). */
-    routeContext?: AppContext;
-    /** Set by the session strategy on authenticated routes. */
-    user?: AuthenticatedSession;
+    /** Set by the authentication guard on routes that need a session. */
+    authenticated?: AuthenticatedSession;
+    /** Set by the password guard on login routes. */
+    login?: LoggedIn;
   }
 }
 
 /** The authenticated session of the request (routes that require one). */
 export const CurrentSession = createParamDecorator(
   (_: unknown, context: ExecutionContext): AuthenticatedSession => {
-    const session = context.switchToHttp().getRequest<FastifyRequest>().user;
+    const session = context.switchToHttp().getRequest<FastifyRequest>().authenticated;
     if (session === undefined) throw new Error('CurrentSession used on a route without a session');
     return session;
   },
 );
 
-/** Who is calling, for sessions and the security trail; the user agent is kept to 512 characters. */
+/** The login a password guard accepted (login routes). */
+export const LoggedInUser = createParamDecorator(
+  (_: unknown, context: ExecutionContext): LoggedIn => {
+    const login = context.switchToHttp().getRequest<FastifyRequest>().login;
+    if (login === undefined)
+      throw new Error('LoggedInUser used on a route without a password guard');
+    return login;
+  },
+);
+
+/**
+ * Who is calling, for sessions and the security trail: the address only if it is one
+ * (never a forged header's text), the user agent kept to 512 characters.
+ */
 export function clientInfoOf(request: FastifyRequest): ClientInfo {
   const userAgent = request.headers['user-agent'];
   return {
-    ipAddress: request.ip,
+    ipAddress: validAddress(request.ip),
     userAgent: userAgent === undefined ? null : userAgent.slice(0, 512),
   };
 }

@@ -2,91 +2,110 @@ import {
   type CanActivate,
   type ExecutionContext,
   ForbiddenException,
+  Inject,
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ANONYMOUS_ALLOWED,
   PUBLIC,
   REQUIRED_PERMISSIONS,
   ROUTE_CONTEXT,
-  type RouteContext,
 } from '../../common/http/route-context.js';
 import { createValidationPipe } from '../../common/http/validation.js';
-import type { AppConfig } from '../../config/app-config.js';
-import type { AuthenticatedSession } from './authenticated.js';
+import { SessionService } from '../../session/index.js';
+import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from '../identity.options.js';
 import { CredentialsDto } from './dto.js';
-import { setSessionCookie } from './session-token.js';
+import { presentedToken, setSessionCookie } from './session-token.js';
+
+/** What a route declares, read once per handler (metadata does not change at run time). */
+interface RouteRule {
+  readonly context: string | undefined;
+  readonly anonymous: boolean;
+  readonly permissions: readonly string[];
+}
+
+/** Route rules per handler, shared by the guards. */
+@Injectable()
+export class RouteRules {
+  private readonly rules = new WeakMap<object, RouteRule>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  of(context: ExecutionContext): RouteRule {
+    const handler = context.getHandler();
+    let rule = this.rules.get(handler);
+    if (rule === undefined) {
+      const targets = [handler, context.getClass()];
+      rule = {
+        context: this.reflector.getAllAndOverride<string | undefined>(ROUTE_CONTEXT, targets),
+        anonymous: this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, targets) === true,
+        permissions:
+          this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets) ??
+          [],
+      };
+      this.rules.set(handler, rule);
+    }
+    return rule;
+  }
+}
 
 /**
- * The global gate (fail closed): a route of an application needs a valid session of that
- * application unless it allows anonymous callers; a public route needs nothing; a route
- * that declares neither is refused (and the application does not start with one).
- * A session whose expiry slid gets its cookie again with the new lifetime.
+ * The global gate (fail closed): a route of a context needs a valid session of that
+ * context unless it allows anonymous callers; a public route needs nothing; a route that
+ * declares neither, or a context this module does not know, is refused. A session whose
+ * expiry slid gets its cookie again with the new lifetime.
  */
 @Injectable()
-export class AuthenticationGuard extends AuthGuard('session') implements CanActivate {
-  private readonly secureCookies: boolean;
-
+export class AuthenticationGuard implements CanActivate {
   constructor(
-    private readonly reflector: Reflector,
-    config: ConfigService<AppConfig, true>,
-  ) {
-    super();
-    this.secureCookies = config.get('http', { infer: true }).cookieSecure;
-  }
+    private readonly rules: RouteRules,
+    private readonly sessions: SessionService,
+    @Inject(IDENTITY_OPTIONS) private readonly options: ResolvedIdentityOptions,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    const route = this.reflector.getAllAndOverride<RouteContext | undefined>(
-      ROUTE_CONTEXT,
-      targets,
-    );
-    if (route === undefined) throw new ForbiddenException('This route declares no context');
-    if (route === PUBLIC) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    request.routeContext = route;
-    if (this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, targets) === true) return true;
-    await super.canActivate(context);
-    const session = request.user;
-    if (session?.extendedMaxAgeSeconds !== undefined && session.source === 'cookie') {
-      const reply = context.switchToHttp().getResponse<FastifyReply>();
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const rule = this.rules.of(context);
+    if (rule.context === undefined) throw new ForbiddenException('This route declares no context');
+    if (rule.context === PUBLIC) return true;
+    const contextOptions = this.options.contexts[rule.context];
+    if (contextOptions === undefined)
+      throw new ForbiddenException('This route declares an unknown context');
+    if (rule.anonymous) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const presented = presentedToken(request, contextOptions);
+    const validated =
+      presented === undefined
+        ? undefined
+        : await this.sessions.validate(rule.context, presented.token);
+    if (presented === undefined || validated === undefined)
+      throw new UnauthorizedException('No valid session');
+    request.authenticated = { ...validated, ...presented };
+    if (validated.extendedMaxAgeSeconds !== undefined && presented.source === 'cookie') {
       setSessionCookie(
-        reply,
-        route,
-        session.token,
-        session.extendedMaxAgeSeconds,
-        this.secureCookies,
+        http.getResponse<FastifyReply>(),
+        contextOptions,
+        presented.token,
+        validated.extendedMaxAgeSeconds,
+        this.options.cookieSecure,
       );
     }
     return true;
-  }
-
-  override handleRequest<T>(error: unknown, session: T | false): T {
-    if (error instanceof Error) throw error;
-    if (session === false || session === null) throw new UnauthorizedException('No valid session');
-    return session;
   }
 }
 
 /** `@RequirePermissions(...)`: the session's user must hold each one in the route's context. */
 @Injectable()
 export class PermissionsGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  constructor(private readonly rules: RouteRules) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (required === undefined || required.length === 0) return true;
-    const session: AuthenticatedSession | undefined = context
-      .switchToHttp()
-      .getRequest<FastifyRequest>().user;
+    const required = this.rules.of(context).permissions;
+    if (required.length === 0) return true;
+    const session = context.switchToHttp().getRequest<FastifyRequest>().authenticated;
     if (session === undefined) throw new UnauthorizedException('No valid session');
     const missing = required.filter((permission) => !session.user.permissions.includes(permission));
     if (missing.length > 0)
@@ -97,7 +116,7 @@ export class PermissionsGuard implements CanActivate {
 
 /**
  * Guards run before pipes, so the login body is validated here, ahead of the password
- * strategy: `{}` is a 400 naming the fields, not a 401.
+ * check: `{}` is a 400 naming the fields, not a 401.
  */
 @Injectable()
 export class LoginBodyGuard implements CanActivate {
@@ -109,7 +128,3 @@ export class LoginBodyGuard implements CanActivate {
     return true;
   }
 }
-
-/** Passport's email-and-password check, after LoginBodyGuard. */
-@Injectable()
-export class PasswordGuard extends AuthGuard('password') {}

@@ -1,38 +1,45 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppContext, CONTEXTS } from '../../common/app-context.js';
+import type { IdentityContextOptions } from '../identity.options.js';
 
 const BEARER = /^Bearer (\S+)$/i;
+
+export interface PresentedToken {
+  readonly token: string;
+  readonly source: 'cookie' | 'bearer';
+}
 
 /** The session token a request presents for a context: its cookie, else a bearer token. */
 export function presentedToken(
   request: FastifyRequest,
-  context: AppContext,
-): { token: string; source: 'cookie' | 'bearer' } | undefined {
-  const cookie = request.cookies[CONTEXTS[context].sessionCookie];
+  context: IdentityContextOptions,
+): PresentedToken | undefined {
+  const cookie = request.cookies[context.cookie.name];
   if (cookie !== undefined && cookie !== '') return { token: cookie, source: 'cookie' };
-  const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1];
+  const authorization = request.headers.authorization;
+  if (authorization === undefined) return undefined;
+  const bearer = BEARER.exec(authorization)?.[1];
   return bearer === undefined ? undefined : { token: bearer, source: 'bearer' };
 }
 
-/** Cookie flags of SPEC §5: HttpOnly, SameSite (admin Strict), the context's path, Secure. */
-function cookieOptions(context: AppContext, secure: boolean) {
+/** Cookie flags of SPEC §5: HttpOnly, the context's SameSite and path, Secure. */
+function cookieOptions(context: IdentityContextOptions, secure: boolean) {
   return {
     httpOnly: true,
-    sameSite: context === AppContext.Admin ? ('strict' as const) : ('lax' as const),
-    path: `/${CONTEXTS[context].routePrefix}`,
+    sameSite: context.cookie.sameSite,
+    path: context.cookie.path,
     secure,
   };
 }
 
 export function setSessionCookie(
   reply: FastifyReply,
-  context: AppContext,
+  context: IdentityContextOptions,
   token: string,
   maxAgeSeconds: number,
   secure: boolean,
 ): void {
-  void reply.setCookie(CONTEXTS[context].sessionCookie, token, {
+  void reply.setCookie(context.cookie.name, token, {
     ...cookieOptions(context, secure),
     maxAge: maxAgeSeconds,
   });
@@ -40,8 +47,8 @@ export function setSessionCookie(
 
 export function clearSessionCookie(
   reply: FastifyReply,
-  context: AppContext,
+  context: IdentityContextOptions,
   secure: boolean,
 ): void {
-  void reply.clearCookie(CONTEXTS[context].sessionCookie, cookieOptions(context, secure));
+  void reply.clearCookie(context.cookie.name, cookieOptions(context, secure));
 }

@@ -2,7 +2,7 @@ import { Get } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
-import { Permission } from '../../identity/index.js';
+import { Permission } from '../../common/permissions.js';
 import { AnalyticsService, type DailyCount } from './analytics.service.js';
 
 @AppController(AppContext.Web, 'analytics')

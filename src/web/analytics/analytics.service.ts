@@ -1,12 +1,10 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppContext, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
 import { readFromReplica } from '../../database/replica-reads.js';
 import { SecurityEventsService } from '../../identity/index.js';
-import type { NamespacedStore } from '../../redis/namespaced-store.js';
-import { cacheNamespace } from '../../redis/namespaces.js';
-import { InjectStore } from '../../redis/redis.module.js';
+import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import { WebCacheKeys } from '../cache-keys.js';
 
 export type AnalyticsEventType = 'order.created' | 'order.cancelled' | 'order.paid' | 'login';
@@ -26,7 +24,7 @@ export interface DailyCount {
 export class AnalyticsService implements OnModuleInit {
   constructor(
     @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
-    @InjectStore(cacheNamespace(AppContext.Web)) private readonly cache: NamespacedStore,
+    @InjectTtlCache(CONTEXTS[AppContext.Web].cacheNamespace) private readonly cache: TtlCache,
     private readonly securityEvents: SecurityEventsService,
   ) {}
 
@@ -51,25 +49,18 @@ export class AnalyticsService implements OnModuleInit {
     );
   }
 
-  async daily(): Promise<DailyCount[]> {
-    const key = WebCacheKeys.analytics('daily');
-    const cached = await this.cache.get<DailyCount[]>(key);
-    if (cached !== undefined) return cached;
+  daily(): Promise<DailyCount[]> {
     // Counts may lag a replica's replay by a moment: they are cached for 15 minutes anyway.
-    const rows = await readFromReplica<{ day: string; event_type: string; count: number }>(
-      this.dataSource,
-      `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
-              event_type, count(*)::int AS count
-       FROM analytics_events WHERE created_at > now() - make_interval(days => $1)
-       GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
-      [DAILY_WINDOW_DAYS],
-    );
-    const counts = rows.map((row) => ({
-      day: row.day,
-      eventType: row.event_type,
-      count: row.count,
-    }));
-    await this.cache.set(key, counts, AGGREGATE_CACHE_MS);
-    return counts;
+    return this.cache.wrap(WebCacheKeys.analytics('daily'), AGGREGATE_CACHE_MS, async () => {
+      const rows = await readFromReplica<{ day: string; event_type: string; count: number }>(
+        this.dataSource,
+        `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+                event_type, count(*)::int AS count
+         FROM analytics_events WHERE created_at > now() - make_interval(days => $1)
+         GROUP BY 1, 2 ORDER BY 1 DESC, 2`,
+        [DAILY_WINDOW_DAYS],
+      );
+      return rows.map((row) => ({ day: row.day, eventType: row.event_type, count: row.count }));
+    });
   }
 }

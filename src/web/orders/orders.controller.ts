@@ -15,7 +15,8 @@ import type { FastifyReply } from 'fastify';
 import { AppContext } from '../../common/app-context.js';
 import { UUID_PARAM } from '../../common/http/uuid-param.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
-import { type AuthenticatedSession, CurrentSession, Permission } from '../../identity/index.js';
+import { Permission } from '../../common/permissions.js';
+import { type AuthenticatedSession, CurrentSession } from '../../identity/index.js';
 import { CreateOrderDto, CreatePaymentDto, ListOrdersQuery } from './dto.js';
 import { type OrderView, OrdersService, type PaymentView } from './orders.service.js';
 

@@ -8,11 +8,9 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppContext, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
-import type { NamespacedStore } from '../../redis/namespaced-store.js';
-import { cacheNamespace } from '../../redis/namespaces.js';
-import { InjectStore } from '../../redis/redis.module.js';
+import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { WebCacheKeys } from '../cache-keys.js';
 import { LedgerEntryType, OrderStatus, PaymentStatus } from '../entities/index.js';
@@ -126,7 +124,7 @@ export class OrdersService {
 
   constructor(
     @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
-    @InjectStore(cacheNamespace(AppContext.Web)) private readonly cache: NamespacedStore,
+    @InjectStore(CONTEXTS[AppContext.Web].cacheNamespace) private readonly cache: NamespacedStore,
     private readonly rates: RatesService,
     private readonly analytics: AnalyticsService,
     config: ConfigService<AppConfig, true>,

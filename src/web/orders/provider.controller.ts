@@ -8,11 +8,13 @@ import { PaymentConfirmationDto } from './dto.js';
 import { type OrderView, OrdersService, type PaymentView } from './orders.service.js';
 
 const PROVIDER_SECRET_HEADER = 'x-provider-secret';
+/** PAYMENT_PROVIDER_SECRET (or undefined), provided by WebModule. */
+export const PROVIDER_SECRET = Symbol('PROVIDER_SECRET');
 
 /** Only the payment provider, holding PAYMENT_PROVIDER_SECRET, confirms payments and payouts. */
 export const ProviderSecretGuard = SharedSecretGuard(
   PROVIDER_SECRET_HEADER,
-  (config) => config.get('exchange', { infer: true }).providerSecret,
+  PROVIDER_SECRET,
   'Payment confirmation',
 );
 

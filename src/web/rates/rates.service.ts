@@ -2,11 +2,9 @@ import { BadRequestException, Injectable, NotFoundException } from '@nestjs/comm
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppContext, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
-import type { NamespacedStore } from '../../redis/namespaced-store.js';
-import { cacheNamespace } from '../../redis/namespaces.js';
-import { InjectStore } from '../../redis/redis.module.js';
+import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { WebCacheKeys } from '../cache-keys.js';
 import { canonical } from '../money.js';
 
@@ -56,7 +54,7 @@ export class RatesService {
 
   constructor(
     @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
-    @InjectStore(cacheNamespace(AppContext.Web)) private readonly cache: NamespacedStore,
+    @InjectStore(CONTEXTS[AppContext.Web].cacheNamespace) private readonly cache: NamespacedStore,
     config: ConfigService<AppConfig, true>,
   ) {
     this.supported = new Set(config.get('exchange', { infer: true }).currencies);
@@ -92,13 +90,19 @@ export class RatesService {
     return found.rate;
   }
 
+  /**
+   * Every current pair of the supported currencies. The cache holds every current pair, so
+   * processes configured with other currencies (a rolling change) share it safely.
+   */
   async currentAll(): Promise<CurrentRate[]> {
     const found = await this.cache.readThrough(
       WebCacheKeys.allRates(),
       (value: { rates: CurrentRate[]; changesAt: number | null }) => this.ttlUntil(value.changesAt),
       () => this.loadAll(),
     );
-    return found.rates;
+    return found.rates.filter(
+      (rate) => this.supported.has(rate.from) && this.supported.has(rate.to),
+    );
   }
 
   /** The authoritative current rate, inside the caller's transaction (orders). */
@@ -157,9 +161,8 @@ export class RatesService {
     const rows: RateRow[] = await this.dataSource.query(
       `SELECT DISTINCT ON (from_currency, to_currency) from_currency, to_currency, rate, valid_from, valid_until
        FROM exchange_rates
-       WHERE ${CURRENT} AND from_currency = ANY($1) AND to_currency = ANY($1)
+       WHERE ${CURRENT}
        ORDER BY from_currency, to_currency, valid_from DESC`,
-      [[...this.supported]],
     );
     const next: Array<{ changes_at: Date | null }> = await this.dataSource.query(
       `SELECT LEAST(

@@ -6,6 +6,8 @@ import { ConfigError } from '../../config/env.schema.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
 import { runPendingMigrations } from '../../database/migrate.js';
 import { withDatabaseUrls } from '../../database/with-databases.js';
+import { WEB_MIGRATIONS } from '../../database/migrations/web/index.js';
+import { WEB_ENTITIES } from '../entities/index.js';
 
 /** A starting set of rates (indicative; the admin application sets real ones). */
 const STARTING_RATES: ReadonlyArray<[string, string, string]> = [
@@ -33,7 +35,13 @@ async function main(): Promise<void> {
     async (urls) => {
       const url = urls[Database.Web];
       if (url === undefined) throw new Error('No URL for the web database');
-      const dataSource = await new DataSource(dataSourceOptions(Database.Web, url)).initialize();
+      const dataSource = await new DataSource(
+        dataSourceOptions(
+          Database.Web,
+          { entities: WEB_ENTITIES, migrations: WEB_MIGRATIONS },
+          url,
+        ),
+      ).initialize();
       try {
         await runPendingMigrations(dataSource);
         const existing: unknown[] = await dataSource.query('SELECT 1 FROM exchange_rates LIMIT 1');

@@ -1,10 +1,15 @@
 import { CreateIdentitySchema1795319160161 } from './1795319160161-CreateIdentitySchema.js';
 import { AddTelegramLinkCodes1795320461338 } from './1795320461338-AddTelegramLinkCodes.js';
 import { IndexSessionsByUser1795331792601 } from './1795331792601-IndexSessionsByUser.js';
+import { GeneralizeLinkCodes1795788820050 } from './1795788820050-GeneralizeLinkCodes.js';
 
-/** Migrations of the identity database, oldest first. A new migration is added here. */
+/**
+ * Migrations of the identity database (identity's tables and the session store's), oldest
+ * first. A new migration is added here.
+ */
 export const IDENTITY_MIGRATIONS: Function[] = [
   CreateIdentitySchema1795319160161,
   AddTelegramLinkCodes1795320461338,
   IndexSessionsByUser1795331792601,
+  GeneralizeLinkCodes1795788820050,
 ];

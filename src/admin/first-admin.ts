@@ -4,19 +4,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../common/app-context.js';
+import { FIRST_ADMIN_PERMISSIONS } from '../common/permissions.js';
 import type { AppConfig } from '../config/app-config.js';
-import { UserRole } from './entities/index.js';
-import { FIRST_ADMIN_PERMISSIONS } from './permissions.js';
-import { UsersService } from './users.service.js';
+import { withAdvisoryLock } from '../database/advisory-lock.js';
+import { UserRole, UsersService } from '../identity/index.js';
 
-/** Serialises the check-and-create across processes starting together. */
-const FIRST_ADMIN_LOCK = 7_412_358_002;
-const DEVELOPMENT_ADMIN_EMAIL = 'admin@localhost';
+/** Reserved for documentation and testing (RFC 6761), and accepted as an email address. */
+export const DEVELOPMENT_ADMIN_EMAIL = 'admin@exchanger.localhost';
 
 /**
- * When no admin exists (and the admin application is served): creates one from
- * ADMIN_EMAIL / ADMIN_PASSWORD, or, in development only, with a generated password that
- * is printed once on the terminal (never through the log).
+ * When no admin exists: creates one from ADMIN_EMAIL / ADMIN_PASSWORD, or, in development
+ * only, with a generated password that is printed once on the terminal (never through the
+ * log). The check and the creation are serialised across processes starting together.
  */
 @Injectable()
 export class FirstAdmin implements OnApplicationBootstrap {
@@ -25,25 +24,13 @@ export class FirstAdmin implements OnApplicationBootstrap {
   constructor(
     private readonly config: ConfigService<AppConfig, true>,
     private readonly users: UsersService,
-    @InjectDataSource(Database.Identity) private readonly dataSource: DataSource,
+    @InjectDataSource(Database.Identity) private readonly identity: DataSource,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.get('contexts', { infer: true }).includes(AppContext.Admin)) return;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query('SELECT pg_advisory_lock($1)', [FIRST_ADMIN_LOCK]);
-      const rows = (await runner.query(
-        `SELECT 1 FROM users WHERE role = 'admin' LIMIT 1`,
-      )) as unknown[];
-      if (rows.length === 0) await this.create();
-    } finally {
-      await runner
-        .query('SELECT pg_advisory_unlock($1)', [FIRST_ADMIN_LOCK])
-        .catch(() => undefined);
-      await runner.release();
-    }
+    await withAdvisoryLock(this.identity, 'exchanger:first-admin', async () => {
+      if (!(await this.users.anyWithRole(UserRole.Admin))) await this.create();
+    });
   }
 
   private async create(): Promise<void> {

@@ -6,11 +6,13 @@ import {
   JoinColumn,
   ManyToOne,
   PrimaryColumn,
-  type Relation,
 } from 'typeorm';
-import { User } from './user.entity.js';
 
-/** A login in one application context. The primary key is sha256(token), never the token. */
+/**
+ * A login in one application context. The primary key is sha256(token), never the token.
+ * Sessions live beside the users they belong to: `user_id` references the entity named
+ * `User` of the same DataSource (by name, so this folder imports nothing of its owner).
+ */
 @Entity({ name: 'sessions' })
 @Index('IDX_sessions_context_user', ['applicationContext', 'userId'])
 @Index('IDX_sessions_expires_at', ['expiresAt'])
@@ -23,9 +25,9 @@ export class Session {
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @ManyToOne('User', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_sessions_user' })
-  user?: Relation<User>;
+  user?: unknown;
 
   @Column({ name: 'application_context', type: 'varchar', length: 50 })
   applicationContext!: string;

@@ -1,6 +1,6 @@
-import { AppContext } from '../common/app-context.js';
+import { AppContext } from './app-context.js';
 
-/** Permissions, per context. A permission only counts in the context it was granted for. */
+/** This product's permissions. A permission only counts in the context it was granted for. */
 export const Permission = {
   OrdersRead: 'orders:read',
   OrdersWrite: 'orders:write',

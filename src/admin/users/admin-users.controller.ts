@@ -11,13 +11,17 @@ import {
 import { ApiOperation } from '@nestjs/swagger';
 import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { Permission } from '../../common/permissions.js';
+import {
+  type AuthenticatedSession,
+  Client,
+  CurrentSession,
+  SecurityEventsService,
+  UsersService,
+  userView,
+} from '../../identity/index.js';
 import { type ClientInfo, SessionService } from '../../session/index.js';
-import { Permission } from '../permissions.js';
-import { SecurityEventsService } from '../security-events.service.js';
-import { UsersService } from '../users.service.js';
-import { type AuthenticatedSession, Client, CurrentSession } from './authenticated.js';
 import { PermissionParams, RoleDto, UserIdParams } from './dto.js';
-import { userView } from './views.js';
 
 /** Staff actions on users: permissions, role, sessions, deletion. Each takes effect at once, everywhere. */
 @AppController(AppContext.Admin, 'users')

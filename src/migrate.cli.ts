@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { databasesFor } from '../common/app-context.js';
-import { loadConfig } from '../config/app-config.js';
-import { ConfigError } from '../config/env.schema.js';
-import { dataSourceOptions } from './data-source-options.js';
-import { runPendingMigrations } from './migrate.js';
-import { withDatabaseUrls } from './with-databases.js';
+import { databasesFor } from './common/app-context.js';
+import { loadConfig } from './config/app-config.js';
+import { ConfigError } from './config/env.schema.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { runPendingMigrations } from './database/migrate.js';
+import { withDatabaseUrls } from './database/with-databases.js';
+import { SCHEMAS } from './schemas.js';
 
 /**
  * `npm run migration:run`: applies pending migrations to every database the configured
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
     for (const database of databasesFor(config.contexts)) {
       const url = urls[database];
       if (url === undefined) throw new Error(`No URL for the ${database} database`);
-      const dataSource = await new DataSource(dataSourceOptions(database, url)).initialize();
+      const dataSource = await new DataSource(
+        dataSourceOptions(database, SCHEMAS[database], url),
+      ).initialize();
       try {
         const applied = await runPendingMigrations(dataSource);
         console.log(`${database}: ${applied.length === 0 ? 'up to date' : applied.join(', ')}`);

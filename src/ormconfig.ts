@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { Database } from './src/common/app-context.js';
-import { DATABASE_URL_VARIABLE } from './src/config/app-config.js';
-import { dataSourceOptions } from './src/database/data-source-options.js';
+import { Database } from './common/app-context.js';
+import { DATABASE_URL_VARIABLE } from './config/app-config.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { SCHEMAS } from './schemas.js';
 
 /**
  * The TypeORM CLI works on one database at a time; MIGRATION_DATABASE says which
  * (identity, web, admin or bot), and its DATABASE_*_URL where it is. For example:
  *   MIGRATION_DATABASE=web npm run typeorm -- migration:generate src/database/migrations/web/AddFoo
+ * (the CLI reads the compiled configuration: `npm run typeorm` builds first)
  */
 const database = process.env.MIGRATION_DATABASE as Database;
 if (!Object.values(Database).includes(database)) {
@@ -18,4 +20,4 @@ if (url === undefined || url === '') {
   throw new Error(`${DATABASE_URL_VARIABLE[database]} must be set`);
 }
 
-export default new DataSource(dataSourceOptions(database, url));
+export default new DataSource(dataSourceOptions(database, SCHEMAS[database], url));

@@ -1,0 +1,3 @@
+/** The bot folder's door. */
+export { BotModule } from './bot.module.js';
+export { BOT_ENTITIES } from './entities/index.js';

@@ -1,0 +1,27 @@
+/** The redis folder's door: one connection per process, and per-namespace stores on it. */
+export { KeyScript } from './key-script.js';
+export { MemoryMap } from './memory-map.js';
+export {
+  FILL_DEADLINE_MS,
+  NamespacedStore,
+  TOMBSTONE,
+  TOMBSTONE_MS,
+  type Tombstone,
+} from './namespaced-store.js';
+export { ModuleRedis } from './owned-connection.js';
+export {
+  type CommandOptions,
+  INVALIDATION,
+  RedisConnection,
+  type RedisCounters,
+  type RedisOptions,
+  RedisUnavailableError,
+} from './redis.connection.js';
+export {
+  InjectStore,
+  InjectTtlCache,
+  RedisModule,
+  storeToken,
+  ttlCacheToken,
+} from './redis.module.js';
+export { TtlCache } from './ttl-cache.js';
