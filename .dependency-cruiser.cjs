@@ -59,6 +59,14 @@ module.exports = {
       to: { path: '^node_modules/(@redis|redis|@keyv|cache-manager)' },
     },
     {
+      name: 'examples-use-only-the-module-doors',
+      comment:
+        'The example host app stands for another NestJS app: it may use identity/ and session/ through their doors only.',
+      severity: 'error',
+      from: { path: '^examples/' },
+      to: { path: '^src/', pathNot: '^src/(identity|session)/index\\.ts$' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

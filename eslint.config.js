@@ -6,6 +6,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/',
+      'dist-examples/',
       'coverage/',
       '.jest-cache/',
       '.data/',

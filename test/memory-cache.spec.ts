@@ -1,52 +1,35 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
-import { AppContext } from '../src/common/app-context.js';
-import { NamespacedStore, RedisConnection } from '../src/redis/index.js';
+import type { DataSource } from 'typeorm';
+import { AppContext, Database } from '../src/common/app-context.js';
+import { MemoryMap } from '../src/redis/index.js';
 import { SessionService } from '../src/session/index.js';
-import { SessionCache } from '../src/session/session-cache.js';
+import { pauseAfter } from './support/paused-statement.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
 import { logIn, registerUser } from './support/users.js';
 
-/** The session cache on a store without Redis: the process-memory map. */
-const memoryCache = () =>
-  new SessionCache(
-    new NamespacedStore('identity', new RedisConnection({ url: undefined, commandTimeoutMs: 200 })),
-  );
+const CLIENT = { ipAddress: '127.0.0.1', userAgent: 'test' };
 
-const session = (expiresInMs: number) => ({
-  id: 'a'.repeat(64),
-  context: AppContext.Web,
-  userId: '00000000-0000-4000-8000-000000000001',
-  createdAt: Date.now(),
-  expiresAt: Date.now() + expiresInMs,
-});
-const user = {
-  id: '00000000-0000-4000-8000-000000000001',
-  email: 'm@example.test',
-  role: 'user',
-  emailVerified: false,
-  permissions: ['orders:read'],
-};
+describe('the in-memory cache (no REDIS_URL)', () => {
+  describe('the map', () => {
+    it('forgets entries when they expire', async () => {
+      const map = new MemoryMap();
+      map.set('a', 'value', 30);
+      expect(map.get('a')).toBe('value');
+      expect(map.ttl('a')).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(map.get('a')).toBeUndefined();
+      expect(map.ttl('a')).toBe(0);
+    });
 
-describe('the in-memory session cache (no REDIS_URL)', () => {
-  it('keeps the Redis semantics: a tombstone wins over a refill and an extension', async () => {
-    const cache = memoryCache();
-    await cache.fill(session(60_000), user);
-    expect((await cache.lookup(AppContext.Web, 'a'.repeat(64))).user).toEqual(user);
-    await cache.invalidate([
-      cache.sessionInvalidation(AppContext.Web, 'a'.repeat(64), Date.now() + 60_000),
-    ]);
-    await cache.fill(session(60_000), user);
-    await cache.extend(session(120_000));
-    expect((await cache.lookup(AppContext.Web, 'a'.repeat(64))).session).toBe('revoked');
-  });
-
-  it('forgets entries when they expire', async () => {
-    const cache = memoryCache();
-    await cache.fill(session(30), user);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect((await cache.lookup(AppContext.Web, 'a'.repeat(64))).session).toBeUndefined();
+    it('removes an entry set with no time left', () => {
+      const map = new MemoryMap();
+      map.set('a', 'value', 60_000);
+      map.set('a', 'value', 0);
+      expect(map.get('a')).toBeUndefined();
+    });
   });
 
   describe('in the application', () => {
@@ -68,6 +51,24 @@ describe('the in-memory session cache (no REDIS_URL)', () => {
         .expect(204);
       await me().expect(401);
       expect((await app.get(SessionService).metrics()).cacheHits).toBeGreaterThan(0);
+    });
+
+    it('keeps the Redis semantics: a validation that read before a revoke cannot put the session back', async () => {
+      const sessions = app.get(SessionService);
+      const user = await registerUser(app);
+      // Created inside a transaction, so not cached yet: its first validation reads PostgreSQL.
+      const { token, session } = await app
+        .get<DataSource>(getDataSourceToken(Database.Identity))
+        .transaction((manager) => sessions.create(AppContext.Web, user.id, CLIENT, { manager }));
+      const read = pauseAfter('session_find_active');
+      const racing = sessions.validate(AppContext.Web, token);
+      await read.answered;
+      read.restore();
+      await sessions.revoke(AppContext.Web, session.id);
+      read.release();
+      await racing;
+      expect(await sqlDuring(() => sessions.validate(AppContext.Web, token))).toEqual([]);
+      expect(await sessions.validate(AppContext.Web, token)).toBeUndefined();
     });
   });
 });

@@ -5,7 +5,6 @@ import { AppContext, CONTEXTS, Database } from '../src/common/app-context.js';
 import { UsersService } from '../src/identity/index.js';
 import type { TtlCache } from '../src/redis/index.js';
 import { ttlCacheToken } from '../src/redis/index.js';
-import { WebCacheKeys } from '../src/web/cache-keys.js';
 import { RatesService } from '../src/web/index.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp } from './support/test-app.js';
@@ -64,7 +63,7 @@ describe('read replicas', () => {
   const forgetDailyCounts = () =>
     app
       .get<TtlCache>(ttlCacheToken(CONTEXTS[AppContext.Web].cacheNamespace), { strict: false })
-      .delete(WebCacheKeys.analytics('daily'));
+      .delete('analytics:daily');
 
   it('reads the daily counts from a replica', async () => {
     const counts = await daily();

@@ -1,9 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import {
-  INVALIDATION,
-  RedisConnection,
-  RedisUnavailableError,
-} from '../src/redis/redis.connection.js';
+import { INVALIDATION, RedisConnection, RedisUnavailableError } from '../src/redis/index.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 

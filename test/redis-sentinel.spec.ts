@@ -1,8 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
-import { SessionService } from '../src/session/index.js';
-import { sessionIdOf } from '../src/session/session-token.js';
+import { SessionService, sessionIdOf } from '../src/session/index.js';
 import { eventually } from './support/eventually.js';
 import { RedisSentinelSetup } from './support/redis-sentinel.js';
 import { sqlDuring } from './support/sql-counter.js';

@@ -1,14 +1,12 @@
-import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { createClient } from '@redis/client';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
-import { RedisConnection } from '../src/redis/redis.connection.js';
-import { SessionPurger, SessionService } from '../src/session/index.js';
-import { SessionRepository } from '../src/session/session.repository.js';
-import { sessionIdOf } from '../src/session/session-token.js';
+import { RedisConnection } from '../src/redis/index.js';
+import { SessionPurger, SessionService, sessionIdOf } from '../src/session/index.js';
+import { pauseAfter } from './support/paused-statement.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
@@ -18,16 +16,9 @@ const CLIENT = { ipAddress: '127.0.0.1', userAgent: 'test' };
 const sessionKey = (context: AppContext, token: string) =>
   `identity:session:${context}:${sessionIdOf(token)}`;
 
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
-}
-
 describe('session store', () => {
   let app: NestFastifyApplication;
   let sessions: SessionService;
-  let repository: SessionRepository;
   let identity: DataSource;
   const redis = createClient({ url: TEST_REDIS_URL });
   const http = () => request(app.getHttpServer());
@@ -39,7 +30,6 @@ describe('session store', () => {
   beforeAll(async () => {
     app = await startTestApp();
     sessions = app.get(SessionService);
-    repository = app.get(SessionRepository, { strict: false });
     identity = app.get<DataSource>(getDataSourceToken(Database.Identity));
     await redis.connect();
   });
@@ -233,21 +223,14 @@ describe('session store', () => {
       for (let round = 0; round < 30; round++) {
         const { token } = await sessions.create(AppContext.Web, user.id, CLIENT);
         await redis.del(sessionKey(AppContext.Web, token)); // force the miss path
-        const read = deferred();
-        const resume = deferred();
-        const findActive = repository.findActive.bind(repository);
-        const spy = jest.spyOn(repository, 'findActive').mockImplementationOnce(async (...args) => {
-          const found = await findActive(...args);
-          read.resolve();
-          await resume.promise; // the row has been read as valid; now the revoke happens
-          return found;
-        });
+        // The row has been read as valid; the revoke happens before the validation goes on.
+        const read = pauseAfter('session_find_active');
         const racing = sessions.validate(AppContext.Web, token);
-        await read.promise;
+        await read.answered;
+        read.restore();
         expect(await sessions.revoke(AppContext.Web, sessionIdOf(token))).toBe(user.id);
-        resume.resolve();
+        read.release();
         await racing; // started before the revoke: it may still be answered
-        spy.mockRestore();
         expect(await redis.get(sessionKey(AppContext.Web, token))).toBe('x');
         expect(await sessions.validate(AppContext.Web, token)).toBeUndefined();
       }
@@ -281,21 +264,14 @@ describe('session store', () => {
           [id],
         );
         await redis.del(sessionKey(AppContext.Web, token));
-        const extended = deferred();
-        const resume = deferred();
-        const extend = repository.extend.bind(repository);
-        const spy = jest.spyOn(repository, 'extend').mockImplementationOnce(async (...args) => {
-          const result = await extend(...args);
-          extended.resolve();
-          await resume.promise; // written to PostgreSQL, not yet to Redis
-          return result;
-        });
+        // Written to PostgreSQL, not yet to Redis, when the revoke happens.
+        const extended = pauseAfter('session_extend');
         const racing = sessions.validate(AppContext.Web, token);
-        await extended.promise;
+        await extended.answered;
+        extended.restore();
         await sessions.revoke(AppContext.Web, id);
-        resume.resolve();
+        extended.release();
         await racing;
-        spy.mockRestore();
         expect(await redis.get(sessionKey(AppContext.Web, token))).toBe('x');
         expect(await sessions.validate(AppContext.Web, token)).toBeUndefined();
       }

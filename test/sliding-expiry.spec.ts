@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
-import { sessionIdOf } from '../src/session/session-token.js';
+import { sessionIdOf } from '../src/session/index.js';
 import { startTestApp } from './support/test-app.js';
 import { cookieFor, logIn, registerUser } from './support/users.js';
 

@@ -1,15 +1,9 @@
-import { KeyScript, type NamespacedStore, TOMBSTONE } from '../redis/index.js';
+import { KeyScript, type NamespacedStore, TOMBSTONE, TOMBSTONE_MS } from '../redis/index.js';
 import type { Principal, SessionState } from './session.types.js';
 
 /** A cached session never outlives this, whatever its remaining life (SPEC §3). */
 export const MAX_SESSION_CACHE_MS = 24 * 3_600_000;
 const USER_CACHE_MS = 3_600_000;
-/**
- * How long a changed user's entry refuses refills. A lookup fills only within
- * FILL_DEADLINE_MS of its database read, so no fill based on the old state can land after
- * this; and no longer, since meanwhile that user's requests need the database.
- */
-const USER_TOMBSTONE_MS = 3_000;
 
 /** A cache entry to invalidate (its full key), and the instant after which it cannot exist anyway. */
 export interface Invalidation {
@@ -145,8 +139,10 @@ export class SessionCache {
   }
 
   /**
-   * Tombstones the keys: a revoked session stays refused until it would have expired, a
-   * changed user only briefly. Throws when the cache cannot be told.
+   * Tombstones the keys: a revoked session stays refused until it would have expired; a
+   * changed user only for TOMBSTONE_MS, which outlives any refill based on the old state,
+   * and no longer, since meanwhile that user's requests need the database. Throws when the
+   * cache cannot be told.
    */
   async invalidate(invalidations: readonly Invalidation[]): Promise<void> {
     const userKeys = this.store.key('user:');
@@ -155,7 +151,7 @@ export class SessionCache {
         const remaining = expiresAt - Date.now();
         return {
           key,
-          ttlMs: key.startsWith(userKeys) ? Math.min(remaining, USER_TOMBSTONE_MS) : remaining,
+          ttlMs: key.startsWith(userKeys) ? Math.min(remaining, TOMBSTONE_MS) : remaining,
         };
       }),
     );

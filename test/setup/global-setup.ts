@@ -24,6 +24,8 @@ const WEB_REPLICA = nameOf('web_replica');
  * lives in the identity database, and every process draining it must share one Redis.
  */
 const IDENTITY_OWN_REDIS = nameOf('identity_own_redis');
+/** The example host app's own database (examples/host-app), which it migrates itself. */
+const HOST_APP = nameOf('host_app');
 /** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 
@@ -31,7 +33,7 @@ export default async function globalSetup(): Promise<void> {
   const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await admin.connect();
   try {
-    const names = [...DATABASES.map(nameOf), WEB_REPLICA, IDENTITY_OWN_REDIS];
+    const names = [...DATABASES.map(nameOf), WEB_REPLICA, IDENTITY_OWN_REDIS, HOST_APP];
     for (const database of names) {
       const name = admin.escapeIdentifier(database);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

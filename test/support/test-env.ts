@@ -30,6 +30,9 @@ export function testDatabaseUrl(database: Database): string {
 /** A second web database standing in for a read replica (test/setup/global-setup.ts makes it). */
 export const TEST_WEB_REPLICA_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('web_replica')}`;
 
+/** The example host app's database, empty until it migrates it (see test/setup/global-setup.ts). */
+export const TEST_HOST_APP_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('host_app')}`;
+
 /** An identity database for a test that brings its own Redis (see test/setup/global-setup.ts). */
 export const TEST_IDENTITY_OWN_REDIS_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('identity_own_redis')}`;
 

@@ -17,6 +17,7 @@ import {
 import { ApiBody, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowAnonymous, ContextController } from '../../common/http/route-context.js';
+import { createValidationPipe } from '../../common/http/validation.js';
 import { type ClientInfo, isSessionId, SessionService } from '../../session/index.js';
 import { AuthService, type LoggedIn } from '../auth.service.js';
 import {
@@ -36,6 +37,12 @@ import { clearSessionCookie, presentedToken, setSessionCookie } from './session-
 import { sessionSummaryView, sessionView, userView } from './views.js';
 
 type Reply = FastifyReply;
+
+/**
+ * Bodies and parameters are validated here, whatever pipes the host installs: unknown
+ * fields are refused, and the message names each field.
+ */
+const VALID = createValidationPipe();
 
 /** Which auth routes one context mounts (`IdentityModule.forFeature`). */
 export interface AuthRoutesOptions {
@@ -75,6 +82,18 @@ export function authControllerFor(
       if (contextOptions === undefined)
         throw new Error(`Auth routes for ${context}, which IdentityModule.forRoot does not list`);
       this.contextOptions = contextOptions;
+    }
+
+    /** A new session: its cookie is set, and the user is the answer. */
+    protected started({ user, created }: LoggedIn, reply: Reply) {
+      setSessionCookie(
+        reply,
+        this.contextOptions,
+        created.token,
+        created.maxAgeSeconds,
+        this.secureCookies,
+      );
+      return { user: userView(user) };
     }
 
     @Post('logout')
@@ -124,7 +143,7 @@ export function authControllerFor(
     @ApiOperation({ summary: 'Revoke one of the user’s sessions (404 for any other id)' })
     async revoke(
       @CurrentSession() current: AuthenticatedSession,
-      @Param() params: SessionIdParams,
+      @Param(VALID) params: SessionIdParams,
       @Res({ passthrough: true }) reply: Reply,
       @Client() client: ClientInfo,
     ) {
@@ -158,15 +177,8 @@ export function authControllerFor(
       description: 'Unknown email, wrong password, or a user this application does not admit',
     })
     @ApiResponse({ status: 429, description: 'Too many failed attempts; see Retry-After' })
-    login(@LoggedInUser() { user, created }: LoggedIn, @Res({ passthrough: true }) reply: Reply) {
-      setSessionCookie(
-        reply,
-        this.contextOptions,
-        created.token,
-        created.maxAgeSeconds,
-        this.secureCookies,
-      );
-      return { user: userView(user) };
+    login(@LoggedInUser() loggedIn: LoggedIn, @Res({ passthrough: true }) reply: Reply) {
+      return this.started(loggedIn, reply);
     }
 
     @Post('password')
@@ -177,7 +189,7 @@ export function authControllerFor(
     @ApiResponse({ status: 429, description: 'Too many wrong passwords; the session is ended' })
     async changePassword(
       @CurrentSession() current: AuthenticatedSession,
-      @Body() body: ChangePasswordDto,
+      @Body(VALID) body: ChangePasswordDto,
       @Client() client: ClientInfo,
     ) {
       await this.auth.changePassword(
@@ -201,24 +213,12 @@ export function authControllerFor(
     @ApiResponse({ status: 409, description: 'The email is already registered' })
     @ApiResponse({ status: 429, description: 'Too many registrations from this address' })
     async register(
-      @Body() body: CredentialsDto,
+      @Body(VALID) body: CredentialsDto,
       @Res({ passthrough: true }) reply: Reply,
       @Client() client: ClientInfo,
     ) {
-      const { user, created } = await this.auth.register(
-        context,
-        body.email,
-        body.password,
-        client,
-      );
-      setSessionCookie(
-        reply,
-        this.contextOptions,
-        created.token,
-        created.maxAgeSeconds,
-        this.secureCookies,
-      );
-      return { user: userView(user) };
+      const registered = await this.auth.register(context, body.email, body.password, client);
+      return this.started(registered, reply);
     }
   }
   return named(RegistrationRoutes, context);
