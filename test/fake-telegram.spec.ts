@@ -316,6 +316,23 @@ describe('fake Telegram Bot API, driven by grammY', () => {
       expect(telegram.callsTo('getMe').map((call) => call.status)).toEqual([502, 200]);
     });
 
+    it('auto-retry keeps retrying network failures past maxRetryAttempts (3 s, then 6 s)', async () => {
+      api.config.use(autoRetry({ maxRetryAttempts: 1 }));
+      await telegram.down('bad-gateway');
+      const started = Date.now();
+      const call = api.getMe();
+      await sleep(4_000);
+      await telegram.up();
+
+      await expect(call).resolves.toMatchObject({ id: telegram.botInfo.id });
+      // The third attempt reuses a connection idle for 6 s: the fake must not have closed it.
+      expect(telegram.callsTo('getMe').map((made) => made.status)).toEqual([502, 502, 200]);
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(9_000);
+      // A failed reuse would cost another backoff of 12 s.
+      expect(elapsed).toBeLessThan(15_000);
+    });
+
     it('a dropped connection surfaces as HttpError', async () => {
       telegram.failNext('getMe', { kind: 'drop' });
       const error = await failureOf(api.getMe());

@@ -92,6 +92,10 @@ export class FakeTelegram {
     this.botUser = { id: this.botInfo.id, is_bot: true, first_name: firstName, username };
     this.methods = this.methodTable();
     this.server = createServer((request, response) => void this.handle(request, response));
+    // Node closes idle connections after 5 s (+1 s); a client reusing one just then gets
+    // "socket hang up" (auto-retry's 6 s backoff hits exactly that). Telegram keeps idle
+    // connections far longer, and stop() closes them all anyway.
+    this.server.keepAliveTimeout = 120_000;
   }
 
   /** `client.apiRoot` for grammY, `TELEGRAM_API_ROOT` for the application. */
