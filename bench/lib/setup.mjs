@@ -1,0 +1,232 @@
+// What a bench run stands on: fresh databases, the API twice (cached and always missing the
+// cache), the peers, and the sessions, users and orders the targets read.
+import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+import { createClient } from '@redis/client';
+import { spawnTracked, startServer } from './children.mjs';
+
+const env = process.env;
+export const POSTGRES = env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+export const REDIS = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/2';
+/** A second Redis that refuses every write: each validation misses, reads PostgreSQL, fails to refill. */
+const FULL_REDIS_PORT = Number(env.BENCH_FULL_REDIS_PORT ?? 6391);
+const PORT_BASE = Number(env.BENCH_PORT_BASE ?? 3310);
+const DATABASE_SUFFIX = env.BENCH_DATABASE_SUFFIX ?? '_bench';
+const API_DATABASES = ['identity', 'web', 'admin', 'bot'];
+const databaseUrl = (name) => `${POSTGRES}/exchanger_${name}${DATABASE_SUFFIX}`;
+const PASSWORD = 'bench password 1';
+/** Passed on to the API and the hash-rate script alike, so both hash on the same pool size. */
+export const THREADPOOL = env.UV_THREADPOOL_SIZE
+  ? { UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE }
+  : {};
+
+export async function prepareDatabases() {
+  const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await admin.connect();
+  for (const name of [...API_DATABASES, 'betterauth']) {
+    await admin.query(`DROP DATABASE IF EXISTS exchanger_${name}${DATABASE_SUFFIX} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE exchanger_${name}${DATABASE_SUFFIX}`);
+  }
+  await admin.end();
+  const redis = createClient({ url: REDIS });
+  await redis.connect();
+  await redis.flushDb();
+  await redis.close();
+}
+
+function apiEnv(port, redisUrl, workers) {
+  const result = {
+    ...THREADPOOL,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    REDIS_URL: redisUrl,
+    DATABASE_MIGRATE: 'false',
+    // Explicit, so that a default of one worker per core could not skew the comparisons.
+    WORKERS: String(workers),
+  };
+  for (const name of API_DATABASES)
+    result[`DATABASE_${name.toUpperCase()}_URL`] = databaseUrl(name);
+  return result;
+}
+
+/** Migrates the API's databases and seeds the exchange rates, with the built CLIs. */
+export function migrateApi() {
+  const setupEnv = { PATH: env.PATH, ...apiEnv(0, REDIS, 1), DATABASE_MIGRATE: 'true' };
+  for (const script of ['dist/migrate.cli.js', 'dist/web/rates/seed-rates.cli.js'])
+    execFileSync(process.execPath, [script], {
+      env: setupEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+}
+
+const answers = (url) => () => fetch(url).then((response) => response.status < 500);
+const portTaken = (port) =>
+  new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+/**
+ * Every server of the run: name → { child, url }. `apiWorkers` adds one more API, started
+ * with WORKERS=n, for the "n workers vs 1" rows.
+ */
+export async function startServers({ apiWorkers }) {
+  const fullRedisUrl = `redis://127.0.0.1:${FULL_REDIS_PORT}`;
+  if (await portTaken(FULL_REDIS_PORT))
+    throw new Error(`port ${FULL_REDIS_PORT} is already in use (set BENCH_FULL_REDIS_PORT)`);
+  spawnTracked('redis-server', [
+    ...['--port', String(FULL_REDIS_PORT), '--bind', '127.0.0.1', '--save', ''],
+    ...['--appendonly', 'no', '--maxmemory', '1', '--maxmemory-policy', 'noeviction'],
+  ]);
+  const peer = (script, extra = {}) => ({
+    args: [`bench/peers/${script}`],
+    env: (port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: REDIS, ...extra }),
+    ready: '/me',
+  });
+  const api = (redisUrl, workers) => ({
+    args: ['dist/main.js'],
+    env: (port) => apiEnv(port, redisUrl, workers),
+    ready: '/health/ready',
+  });
+  const plan = {
+    api: api(REDIS, 1),
+    apiMiss: api(fullRedisUrl, 1),
+    nestGuard: peer('nest-guard.mjs'),
+    nodeHttpRedis: peer('node-http-redis.mjs'),
+    nodeHttpPg: peer('node-http-pg.mjs', { DATABASE_URL: databaseUrl('identity') }),
+    expressSession: peer('express-session.mjs'),
+    betterAuth: peer('better-auth.mjs', { DATABASE_URL: databaseUrl('betterauth') }),
+    ...(apiWorkers === undefined ? {} : { apiWorkers: api(REDIS, apiWorkers) }),
+  };
+  await waitForRedis(fullRedisUrl);
+  const entries = Object.entries(plan).map(([name, server], index) => [
+    name,
+    server,
+    PORT_BASE + index,
+  ]);
+  for (const [name, , port] of entries)
+    if (await portTaken(port))
+      throw new Error(`${name}: port ${port} is already in use (set BENCH_PORT_BASE)`);
+  const started = await Promise.all(
+    entries.map(async ([name, server, port]) => {
+      const url = `http://127.0.0.1:${port}`;
+      const child = await startServer(
+        name,
+        process.execPath,
+        server.args,
+        server.env(port),
+        answers(`${url}${server.ready}`),
+      );
+      return [name, { child, url }];
+    }),
+  );
+  return Object.fromEntries(started);
+}
+
+async function waitForRedis(url) {
+  for (let attempt = 0; ; attempt++) {
+    const client = createClient({ url });
+    try {
+      await client.connect();
+      await client.close();
+      return;
+    } catch (error) {
+      if (attempt === 50) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+async function post(url, body, headers = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  if (response.status >= 300)
+    throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
+  return response;
+}
+
+const cookieOf = (response, name) =>
+  response.headers
+    .getSetCookie()
+    .map((cookie) => cookie.split(';')[0])
+    .find((pair) => pair.startsWith(`${name}=`));
+
+/**
+ * Users, sessions and orders for the targets. Returns the cookie each target sends and the
+ * login body. The node:http and Nest peers read a copy of the API's own session answer under
+ * `bench-peer:session:{sha256(token)}`; node-http-pg reads the API's `sessions` row.
+ */
+export async function seed(servers) {
+  const { api, apiMiss, expressSession, betterAuth } = servers;
+  const stamp = Date.now();
+  const user = { email: `bench-${stamp}@example.test`, password: PASSWORD };
+  await post(`${api.url}/web/auth/register`, user);
+  const cached = cookieOf(await post(`${api.url}/web/auth/login`, user), 'web_session');
+  // Logged in through the API whose Redis refuses writes: the session exists only in PostgreSQL.
+  const missing = cookieOf(await post(`${apiMiss.url}/web/auth/login`, user), 'web_session');
+  // Logins under load get their own account, so that their sessions crowd no other target.
+  const loginUser = { email: `bench-login-${stamp}@example.test`, password: PASSWORD };
+  await post(`${api.url}/web/auth/register`, loginUser);
+
+  for (let index = 0; index < 10; index++) {
+    const order = { fromCurrency: 'USD', toCurrency: 'EUR', amount: `${100 + index}.50` };
+    await post(`${api.url}/web/orders`, order, { cookie: cached });
+  }
+  await copySessionForPeers(api.url, cached);
+
+  const express = cookieOf(await post(`${expressSession.url}/login`, {}), 'connect.sid');
+  const betterAuthSession = cookieOf(
+    await post(
+      `${betterAuth.url}/api/auth/sign-up/email`,
+      { ...user, name: 'Bench' },
+      { origin: betterAuth.url }, // fetch sends Sec-Fetch-Mode, so Better Auth wants an Origin
+    ),
+    'better-auth.session_token',
+  );
+  await sleep(3_500); // the API refuses cache refills for 3 s after a change
+  return {
+    cached,
+    missing,
+    loginBody: JSON.stringify(loginUser),
+    express,
+    betterAuth: betterAuthSession,
+  };
+}
+
+async function copySessionForPeers(apiUrl, cookie) {
+  const response = await fetch(`${apiUrl}/web/auth/me`, { headers: { cookie } });
+  if (response.status !== 200) throw new Error(`GET /web/auth/me answered ${response.status}`);
+  const { user, permissions, session } = await response.json();
+  const token = cookie.slice(cookie.indexOf('=') + 1);
+  const redis = createClient({ url: REDIS });
+  await redis.connect();
+  await redis.set(
+    `bench-peer:session:${createHash('sha256').update(token).digest('hex')}`,
+    JSON.stringify({ user, permissions, expiresAt: session.expiresAt }),
+    { expiration: { type: 'EX', value: 86_400 } },
+  );
+  await redis.close();
+}
+
+/** Bytes Redis spends on one cached API session (MEMORY USAGE, key and value included). */
+export async function cachedSessionBytes(cookie) {
+  const token = cookie.slice(cookie.indexOf('=') + 1);
+  const redis = createClient({ url: REDIS });
+  await redis.connect();
+  const id = createHash('sha256').update(token).digest('hex');
+  const bytes = await redis.memoryUsage(`identity:session:web:${id}`);
+  await redis.close();
+  return bytes;
+}
