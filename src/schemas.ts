@@ -5,16 +5,19 @@ import type { Schema } from './database/data-source-options.js';
 import { ADMIN_MIGRATIONS } from './database/migrations/admin/index.js';
 import { BOT_MIGRATIONS } from './database/migrations/bot/index.js';
 import { WEB_MIGRATIONS } from './database/migrations/web/index.js';
+import { OutboxRow } from './database/outbox.entity.js';
 import { IDENTITY_STORE } from './identity/identity-store.js';
 import { WEB_ENTITIES } from './web/entities/index.js';
 
 /**
  * What each database holds, assembled here at the top so that `database/` knows no
- * application. Lists, not globs: the same classes load under tsc, Jest and the CLI.
+ * application. Lists, not globs: the same classes load under tsc, Jest and the CLI. The
+ * databases where changes happen that another database must hear of (staff actions,
+ * order statuses) have an outbox.
  */
 export const SCHEMAS: Readonly<Record<Database, Schema>> = {
-  [Database.Identity]: IDENTITY_STORE,
-  [Database.Web]: { entities: WEB_ENTITIES, migrations: WEB_MIGRATIONS },
+  [Database.Identity]: { ...IDENTITY_STORE, entities: [...IDENTITY_STORE.entities, OutboxRow] },
+  [Database.Web]: { entities: [...WEB_ENTITIES, OutboxRow], migrations: WEB_MIGRATIONS },
   [Database.Admin]: { entities: ADMIN_ENTITIES, migrations: ADMIN_MIGRATIONS },
   [Database.Bot]: { entities: BOT_ENTITIES, migrations: BOT_MIGRATIONS },
 };

@@ -2,6 +2,7 @@ import { CreateIdentitySchema1795319160161 } from './1795319160161-CreateIdentit
 import { AddTelegramLinkCodes1795320461338 } from './1795320461338-AddTelegramLinkCodes.js';
 import { IndexSessionsByUser1795331792601 } from './1795331792601-IndexSessionsByUser.js';
 import { GeneralizeLinkCodes1795788820050 } from './1795788820050-GeneralizeLinkCodes.js';
+import { AddOutbox1795790867893 } from './1795790867893-AddOutbox.js';
 
 /**
  * Migrations of the identity database (identity's tables and the session store's), oldest
@@ -12,4 +13,5 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   AddTelegramLinkCodes1795320461338,
   IndexSessionsByUser1795331792601,
   GeneralizeLinkCodes1795788820050,
+  AddOutbox1795790867893,
 ];
