@@ -30,10 +30,10 @@ describe('the transactional outbox', () => {
       .catch(() => undefined);
     const received: OutboxMessage[] = [];
     expect(
-      await outbox.deliver<Record<string, unknown>>(
-        name,
-        async (batch) => void received.push(...batch),
-      ),
+      await outbox.deliver<Record<string, unknown>>(name, (batch) => {
+        received.push(...batch);
+        return Promise.resolve();
+      }),
     ).toBe(1);
     expect(received.map((message) => message.payload)).toEqual([{ kept: true }]);
     expect(await outbox.pending(name)).toBe(0);
