@@ -6,6 +6,7 @@ import { RedisModule } from '../redis/index.js';
 import { ADMIN_ENTITIES } from './entities/index.js';
 import { FirstAdmin } from './first-admin.js';
 import { AdminUsersController } from './users/admin-users.controller.js';
+import { StaffRules } from './users/staff-rules.js';
 
 const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Admin];
 
@@ -17,6 +18,6 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Admin];
     IdentityModule.forFeature({ context: AppContext.Admin, path: `${routePrefix}/auth` }),
   ],
   controllers: [AdminUsersController],
-  providers: [FirstAdmin],
+  providers: [FirstAdmin, StaffRules],
 })
 export class AdminModule {}

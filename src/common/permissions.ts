@@ -6,6 +6,8 @@ export const Permission = {
   OrdersWrite: 'orders:write',
   AnalyticsRead: 'analytics:read',
   UsersManage: 'users:manage',
+  /** Making staff: the admin role, and granting or revoking users:manage and admins:manage. */
+  AdminsManage: 'admins:manage',
   RatesManage: 'rates:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
@@ -22,6 +24,7 @@ export const DEFAULT_PERMISSIONS: Readonly<Record<AppContext, readonly Permissio
 /** What the first admin account receives. */
 export const FIRST_ADMIN_PERMISSIONS: readonly Permission[] = [
   Permission.UsersManage,
+  Permission.AdminsManage,
   Permission.RatesManage,
   Permission.AnalyticsRead,
 ];

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Runs `work` while holding a PostgreSQL advisory lock named `name` (session-level, on a
@@ -21,4 +21,12 @@ export async function withAdvisoryLock<T>(
       .catch(() => undefined);
     await runner.release();
   }
+}
+
+/**
+ * Takes the advisory lock named `name` until the caller's transaction ends: changes that
+ * check a rule across rows (a count) then run one at a time, each seeing the others'.
+ */
+export async function lockUntilCommit(manager: EntityManager, name: string): Promise<void> {
+  await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [name]);
 }

@@ -8,7 +8,7 @@ export type {
 } from './identity.options.js';
 export type { AuthRoutesOptions } from './http/auth.controller.js';
 export { AuthService, type LoggedIn } from './auth.service.js';
-export { UsersService, normalizeEmail } from './users.service.js';
+export { type Invariant, normalizeEmail, UsersService } from './users.service.js';
 export { SecurityEventsService, type SecurityEventInput } from './security-events.service.js';
 export { LinkCodesService, type RedeemedCode } from './link-codes.service.js';
 export { PasswordHasher } from './password-hasher.js';

@@ -29,6 +29,8 @@ export class UsersService {
   private readonly users: Repository<User>;
   private readonly contexts: readonly string[];
   private readonly defaults: ReadonlyArray<{ context: string; permission: string }>;
+  /** Contexts only users of a role may use. */
+  private readonly roleContexts: ReadonlyArray<{ name: string; role: string }>;
 
   constructor(
     @Inject(IDENTITY_DATA_SOURCE) dataSource: DataSource,
@@ -38,6 +40,9 @@ export class UsersService {
   ) {
     this.users = dataSource.getRepository(User);
     this.contexts = Object.keys(options.contexts);
+    this.roleContexts = Object.entries(options.contexts).flatMap(([name, context]) =>
+      context.requiredRole === undefined ? [] : [{ name, role: context.requiredRole }],
+    );
     this.defaults = Object.entries(options.contexts).flatMap(([context, contextOptions]) =>
       (contextOptions.defaultPermissions ?? []).map((permission) => ({ context, permission })),
     );
@@ -48,6 +53,25 @@ export class UsersService {
       .createQueryBuilder('user')
       .where('lower(user.email) = :email', { email: normalizeEmail(email) })
       .getOne();
+  }
+
+  /**
+   * How many users have the role and hold the permission in the context, read inside the
+   * caller's transaction (for an Invariant).
+   */
+  async countHolding(
+    manager: EntityManager,
+    holding: { role: UserRole; context: string; permission: string },
+  ): Promise<number> {
+    const rows: Array<{ count: number }> = await manager.query(
+      `SELECT count(*)::int AS count FROM users u
+       WHERE u.role = $1 AND EXISTS (
+         SELECT 1 FROM user_permissions p
+         WHERE p.user_id = u.id AND p.application_context = $2 AND p.permission = $3
+           AND (p.expires_at IS NULL OR p.expires_at > now()))`,
+      [holding.role, holding.context, holding.permission],
+    );
+    return rows[0]?.count ?? 0;
   }
 
   /** Whether any user has this role. */
@@ -123,10 +147,17 @@ export class UsersService {
     );
   }
 
-  async setRole(userId: string, role: UserRole): Promise<void> {
+  /**
+   * Sets the role. The user's sessions in contexts that require another role end in the
+   * same transaction (a demoted admin is out of the panel at once, not at the next lookup).
+   */
+  async setRole(userId: string, role: UserRole, invariant?: Invariant): Promise<void> {
     await this.get(userId);
-    await this.sessions.changeUser(userId, (manager) =>
-      manager.update(User, { id: userId }, { role }),
+    const lost = this.roleContexts.filter((context) => context.role !== (role as string));
+    await this.sessions.changeUser(
+      userId,
+      (manager) => this.checked(manager.update(User, { id: userId }, { role }), manager, invariant),
+      lost.length === 0 ? undefined : { contexts: lost.map((context) => context.name) },
     );
   }
 
@@ -135,30 +166,65 @@ export class UsersService {
     context: string,
     permission: string,
     grantedBy: string | null,
+    invariant?: Invariant,
   ): Promise<void> {
     await this.get(userId);
     await this.sessions.changeUser(userId, (manager) =>
-      manager
-        .createQueryBuilder()
-        .insert()
-        .into(UserPermission)
-        .values({ userId, applicationContext: context, permission, grantedBy })
-        .orIgnore()
-        .execute(),
+      this.checked(
+        manager
+          .createQueryBuilder()
+          .insert()
+          .into(UserPermission)
+          .values({ userId, applicationContext: context, permission, grantedBy })
+          .orIgnore()
+          .execute(),
+        manager,
+        invariant,
+      ),
     );
   }
 
   /** False when the user did not have the permission. */
-  async revokePermission(userId: string, context: string, permission: string): Promise<boolean> {
+  async revokePermission(
+    userId: string,
+    context: string,
+    permission: string,
+    invariant?: Invariant,
+  ): Promise<boolean> {
     const result = await this.sessions.changeUser(userId, (manager) =>
-      manager.delete(UserPermission, { userId, applicationContext: context, permission }),
+      this.checked(
+        manager.delete(UserPermission, { userId, applicationContext: context, permission }),
+        manager,
+        invariant,
+      ),
     );
     return (result.affected ?? 0) > 0;
   }
 
   /** Revokes every session of the user, then deletes the user (profile and permissions go with it). */
-  async delete(userId: string): Promise<void> {
+  async delete(userId: string, invariant?: Invariant): Promise<void> {
     await this.get(userId);
-    await this.sessions.changeUser(userId, (manager) => manager.delete(User, { id: userId }), {});
+    await this.sessions.changeUser(
+      userId,
+      (manager) => this.checked(manager.delete(User, { id: userId }), manager, invariant),
+      {},
+    );
+  }
+
+  /** The change, then the caller's invariant, in the change's transaction. */
+  private async checked<T>(
+    change: Promise<T>,
+    manager: EntityManager,
+    invariant: Invariant | undefined,
+  ): Promise<T> {
+    const result = await change;
+    await invariant?.(manager);
+    return result;
   }
 }
+
+/**
+ * A rule the caller checks inside the transaction of a change, after it (e.g. "an admin who
+ * can manage users remains"); throwing rolls the change back.
+ */
+export type Invariant = (manager: EntityManager) => Promise<void>;

@@ -8,6 +8,8 @@ export interface RevocationFilter {
   readonly id?: string;
   readonly userId?: string;
   readonly context?: string;
+  /** Any of these contexts (an empty list matches none). */
+  readonly contexts?: readonly string[];
   readonly exceptId?: string;
 }
 
@@ -190,6 +192,7 @@ export class SessionRepository {
     if (filter.id !== undefined) add('id = ?', filter.id);
     if (filter.userId !== undefined) add('user_id = ?', filter.userId);
     if (filter.context !== undefined) add('application_context = ?', filter.context);
+    if (filter.contexts !== undefined) add('application_context = ANY(?)', [...filter.contexts]);
     if (filter.exceptId !== undefined) add('id <> ?', filter.exceptId);
     if (filter.id === undefined && filter.userId === undefined) {
       throw new Error('A revocation names a session or a user');

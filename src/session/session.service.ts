@@ -31,6 +31,8 @@ export interface SessionMetrics {
 /** Which of a user's sessions a change revokes along with it. */
 export interface SessionRevocation {
   readonly context?: string;
+  /** Several contexts at once (with `context`, that one too). */
+  readonly contexts?: readonly string[];
   readonly exceptSessionId?: string;
 }
 
@@ -322,8 +324,12 @@ interface Revocation {
 }
 
 function filterOf(scope: SessionRevocation): Omit<RevocationFilter, 'userId' | 'id'> {
+  const contexts = [
+    ...(scope.contexts ?? []),
+    ...(scope.context === undefined ? [] : [scope.context]),
+  ];
   return {
-    ...(scope.context === undefined ? {} : { context: scope.context }),
+    ...(scope.context === undefined && scope.contexts === undefined ? {} : { contexts }),
     ...(scope.exceptSessionId === undefined ? {} : { exceptId: scope.exceptSessionId }),
   };
 }

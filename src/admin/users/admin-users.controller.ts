@@ -22,6 +22,7 @@ import {
 } from '../../identity/index.js';
 import { type ClientInfo, SessionService } from '../../session/index.js';
 import { PermissionParams, RoleDto, UserIdParams } from './dto.js';
+import { StaffRules } from './staff-rules.js';
 
 /** Staff actions on users: permissions, role, sessions, deletion. Each takes effect at once, everywhere. */
 @AppController(AppContext.Admin, 'users')
@@ -31,6 +32,7 @@ export class AdminUsersController {
     private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly events: SecurityEventsService,
+    private readonly rules: StaffRules,
   ) {}
 
   @Get(':id')
@@ -49,6 +51,8 @@ export class AdminUsersController {
     @CurrentSession() admin: AuthenticatedSession,
     @Client() client: ClientInfo,
   ) {
+    this.rules.notOneself(admin, params.id, 'change the permissions of');
+    this.rules.mayMakeStaff(admin, { permission: params.permission });
     await this.users.grant(params.id, params.context, params.permission, admin.user.id);
     await this.audit('permission.granted', params, admin, client);
   }
@@ -61,7 +65,15 @@ export class AdminUsersController {
     @CurrentSession() admin: AuthenticatedSession,
     @Client() client: ClientInfo,
   ) {
-    if (!(await this.users.revokePermission(params.id, params.context, params.permission))) {
+    this.rules.notOneself(admin, params.id, 'change the permissions of');
+    this.rules.mayMakeStaff(admin, { permission: params.permission });
+    const revoked = await this.users.revokePermission(
+      params.id,
+      params.context,
+      params.permission,
+      this.rules.anAdminRemains,
+    );
+    if (!revoked) {
       throw new NotFoundException('The user does not have this permission');
     }
     await this.audit('permission.revoked', params, admin, client);
@@ -76,7 +88,9 @@ export class AdminUsersController {
     @CurrentSession() admin: AuthenticatedSession,
     @Client() client: ClientInfo,
   ) {
-    await this.users.setRole(id, role);
+    this.rules.notOneself(admin, id, 'change the role of');
+    this.rules.mayMakeStaff(admin, { role: true });
+    await this.users.setRole(id, role, this.rules.anAdminRemains);
     await this.events.record({
       type: 'role.changed',
       context: AppContext.Admin,
@@ -113,7 +127,8 @@ export class AdminUsersController {
     @CurrentSession() admin: AuthenticatedSession,
     @Client() client: ClientInfo,
   ) {
-    await this.users.delete(id);
+    this.rules.notOneself(admin, id, 'delete');
+    await this.users.delete(id, this.rules.anAdminRemains);
     await this.events.record({
       type: 'user.deleted',
       context: AppContext.Admin,
