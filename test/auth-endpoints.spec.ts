@@ -159,7 +159,12 @@ describe('auth endpoints (web and admin)', () => {
           ),
         )
         .expect(200);
-      expect(me.body.permissions).toEqual(['analytics:read', 'rates:manage', 'users:manage']);
+      expect(me.body.permissions).toEqual([
+        'admins:manage',
+        'analytics:read',
+        'rates:manage',
+        'users:manage',
+      ]);
     });
   });
 
