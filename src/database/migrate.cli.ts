@@ -5,6 +5,7 @@ import { loadConfig } from '../config/app-config.js';
 import { ConfigError } from '../config/env.schema.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runPendingMigrations } from './migrate.js';
+import { EmbeddedPostgresError } from './embedded-postgres.js';
 import { withDatabaseUrls } from './with-databases.js';
 
 /**
@@ -29,7 +30,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? `Invalid configuration: ${error.message}` : error;
+  const message =
+    error instanceof ConfigError
+      ? `Invalid configuration: ${error.message}`
+      : error instanceof EmbeddedPostgresError
+        ? error.message
+        : error;
   console.error(message);
   process.exitCode = 1;
 });

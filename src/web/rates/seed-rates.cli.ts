@@ -4,6 +4,7 @@ import { AppContext, Database } from '../../common/app-context.js';
 import { loadConfig } from '../../config/app-config.js';
 import { ConfigError } from '../../config/env.schema.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
+import { EmbeddedPostgresError } from '../../database/embedded-postgres.js';
 import { runPendingMigrations } from '../../database/migrate.js';
 import { withDatabaseUrls } from '../../database/with-databases.js';
 
@@ -60,7 +61,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? `Invalid configuration: ${error.message}` : error;
+  const message =
+    error instanceof ConfigError
+      ? `Invalid configuration: ${error.message}`
+      : error instanceof EmbeddedPostgresError
+        ? error.message
+        : error;
   console.error(message);
   process.exitCode = 1;
 });
