@@ -10,6 +10,39 @@ const URLS = {
   DATABASE_BOT_URL: 'postgres://u:p@db:5432/exchanger_bot',
 };
 
+/** A grouped row stands for one variable per value: `SESSION_<CTX>_IDLE_SECONDS`, … */
+const PLACEHOLDERS: Record<string, readonly string[]> = {
+  '<DB>': Object.values(Database),
+  '<CTX>': Object.values(AppContext),
+};
+
+/** The body rows of the first table under a README heading, as cells. */
+function readmeTable(heading: string): string[][] {
+  const section = readFileSync('README.md', 'utf8').split(`\n## ${heading}\n`)[1] ?? '';
+  const table = section.split(/\n\s*\n/).find((block) => block.trimStart().startsWith('|')) ?? '';
+  return table
+    .trim()
+    .split('\n')
+    .slice(2) // after the header and its rule
+    .map((row) => row.split('|').slice(1, -1));
+}
+
+/** The variables named in the first column of the README's configuration table, expanded. */
+function readmeConfigurationVariables(): string[] {
+  const names = readmeTable('Configuration').flatMap((row) =>
+    [...(row[0] ?? '').matchAll(/`([A-Z0-9_<>]+)`/g)].map((match) => match[1] ?? ''),
+  );
+  return names
+    .flatMap((name) => {
+      const placeholder = Object.keys(PLACEHOLDERS).find((key) => name.includes(key));
+      if (placeholder === undefined) return [name];
+      return (PLACEHOLDERS[placeholder] ?? []).map((value) =>
+        name.replace(placeholder, value.toUpperCase()),
+      );
+    })
+    .sort();
+}
+
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
     loadConfig(env);
@@ -128,12 +161,39 @@ describe('configuration', () => {
     expect(error.message).not.toContain('secret-password-here');
   });
 
-  it('documents every variable in .env.example, with a value that passes validation', () => {
-    const example = readFileSync('.env.example', 'utf8');
+  describe('documentation', () => {
+    const schemaVariables = Object.keys(envSchema.shape).sort();
+    /** `NAME=value` lines of .env.example, commented out or not. */
     const assignments = Object.fromEntries(
-      [...example.matchAll(/^(?:# )?([A-Z_]+)=(.*)$/gm)].map(([, name, value]) => [name, value]),
+      [...readFileSync('.env.example', 'utf8').matchAll(/^(?:# )?([A-Z_]+)=(.*)$/gm)].map(
+        ([, name, value]) => [name, value],
+      ),
     );
-    expect(Object.keys(envSchema.shape).filter((name) => !(name in assignments))).toEqual([]);
-    expect(() => loadConfig(assignments)).not.toThrow();
+
+    it('documents every variable in .env.example, and nothing else, with values that pass validation', () => {
+      expect(Object.keys(assignments).sort()).toEqual(schemaVariables);
+      expect(() => loadConfig(assignments)).not.toThrow();
+    });
+
+    it("lists every variable in the README's configuration table, and nothing else", () => {
+      expect(readmeConfigurationVariables()).toEqual(Object.keys(assignments).sort());
+    });
+
+    it("names only packages the project depends on in the README's library table", () => {
+      const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Record<
+        string,
+        Record<string, string> | undefined
+      >;
+      const installed = new Set(
+        ['dependencies', 'devDependencies', 'optionalDependencies'].flatMap((field) =>
+          Object.keys(manifest[field] ?? {}),
+        ),
+      );
+      const named = readmeTable('Libraries').flatMap((row) =>
+        [...(row[0] ?? '').matchAll(/`([@a-z0-9/._-]+)`/g)].map((match) => match[1] ?? ''),
+      );
+      expect(named.length).toBeGreaterThan(5);
+      expect(named.filter((name) => !installed.has(name))).toEqual([]);
+    });
   });
 });
