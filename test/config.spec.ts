@@ -43,6 +43,9 @@ function readmeConfigurationVariables(): string[] {
     .sort();
 }
 
+/** A production configuration that starts: every database and Redis. */
+const PRODUCTION = { ...URLS, NODE_ENV: 'production', REDIS_URL: 'redis://cache:6379' };
+
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
     loadConfig(env);
@@ -121,6 +124,7 @@ describe('configuration', () => {
       { SESSION_ADMIN_IDLE_SECONDS: '7200', SESSION_ADMIN_ABSOLUTE_SECONDS: '3600' },
     ],
     ['LOGIN_ACCOUNT_MAX_FAILURES', { LOGIN_ACCOUNT_MAX_FAILURES: '0' }],
+    ['SINGLE_PROCESS', { SINGLE_PROCESS: 'maybe' }],
   ])('names %s when its value is malformed', (variable, env) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
@@ -142,10 +146,35 @@ describe('configuration', () => {
       config.sessions.lifetimes.web.absoluteMs,
     );
     expect(config.http.cookieSecure).toBe(false);
-    expect(loadConfig({ ...URLS, NODE_ENV: 'production' }).http.cookieSecure).toBe(true);
-    expect(
-      loadConfig({ ...URLS, NODE_ENV: 'production', COOKIE_SECURE: 'false' }).http.cookieSecure,
-    ).toBe(false);
+    expect(loadConfig({ ...PRODUCTION }).http.cookieSecure).toBe(true);
+    expect(loadConfig({ ...PRODUCTION, COOKIE_SECURE: 'false' }).http.cookieSecure).toBe(false);
+  });
+
+  describe('in production', () => {
+    const { REDIS_URL: _none, ...withoutRedis } = PRODUCTION;
+
+    it('refuses to start without Redis: each process would keep its own sessions', () => {
+      const error = configError(withoutRedis);
+      expect(error.message).toBe(
+        'REDIS_URL: is required in production (or REDIS_SENTINELS), unless SINGLE_PROCESS=true',
+      );
+      expect(configError({ ...withoutRedis, SINGLE_PROCESS: 'false' }).variable).toBe('REDIS_URL');
+    });
+
+    it('accepts Redis Sentinel instead of REDIS_URL', () => {
+      const config = loadConfig({ ...withoutRedis, REDIS_SENTINELS: 'sentinel-1:26379' });
+      expect(config.redis.sentinel?.nodes).toEqual([{ host: 'sentinel-1', port: 26379 }]);
+    });
+
+    it('runs on the in-memory cache when told it is the only process', () => {
+      const config = loadConfig({ ...withoutRedis, SINGLE_PROCESS: 'true' });
+      expect(config.redis.url).toBeUndefined();
+      expect(config.redis.sentinel).toBeUndefined();
+    });
+
+    it('needs neither outside production', () => {
+      expect(loadConfig({ ...URLS }).redis.url).toBeUndefined();
+    });
   });
 
   it('does not fall back to the embedded server in production', () => {
