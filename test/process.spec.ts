@@ -40,6 +40,13 @@ describe('the API process', () => {
     let checkout: PrivateCheckout;
     let env: NodeJS.ProcessEnv;
     const dataDirs = new Set<string>();
+    const started: ApiProcess[] = [];
+    /** Starts the API of a checkout; one a failed test leaves running is stopped after. */
+    async function start(cwd: string): Promise<ApiProcess> {
+      const api = await startApiProcess(env, cwd);
+      started.push(api);
+      return api;
+    }
     const asRoot = process.getuid?.() === 0;
 
     beforeAll(async () => {
@@ -52,6 +59,12 @@ describe('the API process', () => {
       };
     });
     afterAll(async () => {
+      for (const api of started.filter(
+        (each) => each.child.exitCode === null && each.child.signalCode === null,
+      )) {
+        api.child.kill('SIGINT'); // it stops its embedded server too
+        await api.exited;
+      }
       await rm(checkout.parent, { recursive: true, force: true });
       // Data kept outside the checkout, where the postgres account can reach it.
       for (const dataDir of dataDirs) {
@@ -141,7 +154,7 @@ describe('the API process', () => {
       expect((await stat(checkout.parent)).mode & 0o777).toBe(0o700);
       const email = `embedded-${randomUUID()}@example.test`;
 
-      const first = await startApiProcess(env, checkout.checkout);
+      const first = await start(checkout.checkout);
       const firstBootMs = await waitUntilReady(first, 60_000);
       const dataDir = dataDirOf(first);
       // The postgres account cannot enter the private folder: the data lives where it can.
@@ -162,7 +175,7 @@ describe('the API process', () => {
       // it stops with one line saying what to do.
       const other = await privateCheckout();
       try {
-        const second = await startApiProcess(env, other.checkout);
+        const second = await start(other.checkout);
         expect(await second.exited).toBe(1);
         expect(dataDirOf(second)).not.toBe(dataDir);
         expect(second.stderr().trim().split('\n')).toEqual([
@@ -177,7 +190,7 @@ describe('the API process', () => {
       await stopWithCtrlC(first, dataDir);
       checkLogs(first.stdout());
 
-      const second = await startApiProcess(env, checkout.checkout);
+      const second = await start(checkout.checkout);
       const secondBootMs = await waitUntilReady(second);
       expect(dataDirOf(second)).toBe(dataDir);
       const again = await identityDatabase(dataDir);
