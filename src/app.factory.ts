@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id.js';
 import type { AppConfig } from './config/app-config.js';
@@ -45,6 +46,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
   fastify.removeContentTypeParser('text/plain');
+  // An answer that closes the connection before the body is in (413) waits for the rest
+  // of it, so that the close cannot reset a client still sending and lose the answer.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (bodyIsIn(request.raw) || reply.getHeader('connection') !== 'close') {
+      done(null, payload);
+      return;
+    }
+    void drainBody(request.raw).then(() => done(null, payload));
+  });
   await app.register(cookie);
   // Security headers from helmet, built once (@fastify/helmet rebuilds them on every request).
   const securityHeaders = helmet({
@@ -65,6 +75,44 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   await app.init();
   await fastify.ready();
   return app;
+}
+
+/** Whether the request body has been received whole (or never will be: the request is gone). */
+function bodyIsIn(body: IncomingMessage): boolean {
+  // `complete` is set by the HTTP parser; an injected request (tests) only ends its stream.
+  return body.complete || body.readableEnded || body.destroyed;
+}
+
+/** A client sending more than this past the limit, or for longer, is cut off unanswered. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
+
+/**
+ * Reads and discards what is left of a request body. Closing a socket with unread data
+ * makes the kernel send a reset, and a client still sending then loses the answer it has
+ * not read yet. Bounded in bytes and time: resolves when the body has ended or either
+ * bound is reached (the answer then goes out, and the connection closes, regardless).
+ */
+function drainBody(body: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (bodyIsIn(body)) {
+      resolve();
+      return;
+    }
+    let received = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      body.off('data', count).off('end', finish).off('error', finish).off('close', finish);
+      resolve();
+    };
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > DRAIN_MAX_BYTES) finish();
+    };
+    const timer = setTimeout(finish, DRAIN_MAX_MS);
+    body.on('data', count).on('end', finish).on('error', finish).on('close', finish);
+    body.resume();
+  });
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {

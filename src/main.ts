@@ -5,7 +5,7 @@ import { databasesFor } from './common/app-context.js';
 import { createLogger } from './common/logging.js';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { ConfigError } from './config/env.schema.js';
-import type { EmbeddedPostgres } from './database/embedded-postgres.js';
+import { type EmbeddedPostgres, EmbeddedPostgresError } from './database/embedded-postgres.js';
 import { openEmbeddedDatabases } from './database/with-databases.js';
 
 /** A stuck shutdown must still end the process. */
@@ -64,7 +64,9 @@ async function main(): Promise<void> {
     await app.listen({ port: config.http.port, host: config.http.host });
     log.info(`Listening on http://${config.http.host}:${config.http.port}`);
   } catch (error) {
-    log.fatal({ err: error }, 'Start-up failed');
+    // A known problem gets one line that says what to do, like a configuration error.
+    if (error instanceof EmbeddedPostgresError) process.stderr.write(`${error.message}\n`);
+    else log.fatal({ err: error }, 'Start-up failed');
     await shutdown().catch(() => undefined);
     process.exitCode = 1;
   }

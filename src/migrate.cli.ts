@@ -7,6 +7,7 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { runPendingMigrations } from './database/migrate.js';
 import { withDatabaseUrls } from './database/with-databases.js';
 import { SCHEMAS } from './schemas.js';
+import { EmbeddedPostgresError } from './database/embedded-postgres.js';
 
 /**
  * `npm run migration:run`: applies pending migrations to every database the configured
@@ -32,7 +33,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? `Invalid configuration: ${error.message}` : error;
+  const message =
+    error instanceof ConfigError
+      ? `Invalid configuration: ${error.message}`
+      : error instanceof EmbeddedPostgresError
+        ? error.message
+        : error;
   console.error(message);
   process.exitCode = 1;
 });

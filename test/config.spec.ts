@@ -10,6 +10,42 @@ const URLS = {
   DATABASE_BOT_URL: 'postgres://u:p@db:5432/exchanger_bot',
 };
 
+/** A grouped row stands for one variable per value: `SESSION_<CTX>_IDLE_SECONDS`, … */
+const PLACEHOLDERS: Record<string, readonly string[]> = {
+  '<DB>': Object.values(Database),
+  '<CTX>': Object.values(AppContext),
+};
+
+/** The body rows of the first table under a README heading, as cells. */
+function readmeTable(heading: string): string[][] {
+  const section = readFileSync('README.md', 'utf8').split(`\n## ${heading}\n`)[1] ?? '';
+  const table = section.split(/\n\s*\n/).find((block) => block.trimStart().startsWith('|')) ?? '';
+  return table
+    .trim()
+    .split('\n')
+    .slice(2) // after the header and its rule
+    .map((row) => row.split('|').slice(1, -1));
+}
+
+/** The variables named in the first column of the README's configuration table, expanded. */
+function readmeConfigurationVariables(): string[] {
+  const names = readmeTable('Configuration').flatMap((row) =>
+    [...(row[0] ?? '').matchAll(/`([A-Z0-9_<>]+)`/g)].map((match) => match[1] ?? ''),
+  );
+  return names
+    .flatMap((name) => {
+      const placeholder = Object.keys(PLACEHOLDERS).find((key) => name.includes(key));
+      if (placeholder === undefined) return [name];
+      return (PLACEHOLDERS[placeholder] ?? []).map((value) =>
+        name.replace(placeholder, value.toUpperCase()),
+      );
+    })
+    .sort();
+}
+
+/** A production configuration that starts: every database and Redis. */
+const PRODUCTION = { ...URLS, NODE_ENV: 'production', REDIS_URL: 'redis://cache:6379' };
+
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
     loadConfig(env);
@@ -88,6 +124,7 @@ describe('configuration', () => {
       { SESSION_ADMIN_IDLE_SECONDS: '7200', SESSION_ADMIN_ABSOLUTE_SECONDS: '3600' },
     ],
     ['LOGIN_ACCOUNT_MAX_FAILURES', { LOGIN_ACCOUNT_MAX_FAILURES: '0' }],
+    ['SINGLE_PROCESS', { SINGLE_PROCESS: 'maybe' }],
   ])('names %s when its value is malformed', (variable, env) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
@@ -109,10 +146,35 @@ describe('configuration', () => {
       config.sessions.lifetimes.web.absoluteMs,
     );
     expect(config.http.cookieSecure).toBe(false);
-    expect(loadConfig({ ...URLS, NODE_ENV: 'production' }).http.cookieSecure).toBe(true);
-    expect(
-      loadConfig({ ...URLS, NODE_ENV: 'production', COOKIE_SECURE: 'false' }).http.cookieSecure,
-    ).toBe(false);
+    expect(loadConfig({ ...PRODUCTION }).http.cookieSecure).toBe(true);
+    expect(loadConfig({ ...PRODUCTION, COOKIE_SECURE: 'false' }).http.cookieSecure).toBe(false);
+  });
+
+  describe('in production', () => {
+    const { REDIS_URL: _none, ...withoutRedis } = PRODUCTION;
+
+    it('refuses to start without Redis: each process would keep its own sessions', () => {
+      const error = configError(withoutRedis);
+      expect(error.message).toBe(
+        'REDIS_URL: is required in production (or REDIS_SENTINELS), unless SINGLE_PROCESS=true',
+      );
+      expect(configError({ ...withoutRedis, SINGLE_PROCESS: 'false' }).variable).toBe('REDIS_URL');
+    });
+
+    it('accepts Redis Sentinel instead of REDIS_URL', () => {
+      const config = loadConfig({ ...withoutRedis, REDIS_SENTINELS: 'sentinel-1:26379' });
+      expect(config.redis.sentinel?.nodes).toEqual([{ host: 'sentinel-1', port: 26379 }]);
+    });
+
+    it('runs on the in-memory cache when told it is the only process', () => {
+      const config = loadConfig({ ...withoutRedis, SINGLE_PROCESS: 'true' });
+      expect(config.redis.url).toBeUndefined();
+      expect(config.redis.sentinel).toBeUndefined();
+    });
+
+    it('needs neither outside production', () => {
+      expect(loadConfig({ ...URLS }).redis.url).toBeUndefined();
+    });
   });
 
   it('does not fall back to the embedded server in production', () => {
@@ -128,12 +190,39 @@ describe('configuration', () => {
     expect(error.message).not.toContain('secret-password-here');
   });
 
-  it('documents every variable in .env.example, with a value that passes validation', () => {
-    const example = readFileSync('.env.example', 'utf8');
+  describe('documentation', () => {
+    const schemaVariables = Object.keys(envSchema.shape).sort();
+    /** `NAME=value` lines of .env.example, commented out or not. */
     const assignments = Object.fromEntries(
-      [...example.matchAll(/^(?:# )?([A-Z_]+)=(.*)$/gm)].map(([, name, value]) => [name, value]),
+      [...readFileSync('.env.example', 'utf8').matchAll(/^(?:# )?([A-Z_]+)=(.*)$/gm)].map(
+        ([, name, value]) => [name, value],
+      ),
     );
-    expect(Object.keys(envSchema.shape).filter((name) => !(name in assignments))).toEqual([]);
-    expect(() => loadConfig(assignments)).not.toThrow();
+
+    it('documents every variable in .env.example, and nothing else, with values that pass validation', () => {
+      expect(Object.keys(assignments).sort()).toEqual(schemaVariables);
+      expect(() => loadConfig(assignments)).not.toThrow();
+    });
+
+    it("lists every variable in the README's configuration table, and nothing else", () => {
+      expect(readmeConfigurationVariables()).toEqual(Object.keys(assignments).sort());
+    });
+
+    it("names only packages the project depends on in the README's library table", () => {
+      const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as Record<
+        string,
+        Record<string, string> | undefined
+      >;
+      const installed = new Set(
+        ['dependencies', 'devDependencies', 'optionalDependencies'].flatMap((field) =>
+          Object.keys(manifest[field] ?? {}),
+        ),
+      );
+      const named = readmeTable('Libraries').flatMap((row) =>
+        [...(row[0] ?? '').matchAll(/`([@a-z0-9/._-]+)`/g)].map((match) => match[1] ?? ''),
+      );
+      expect(named.length).toBeGreaterThan(5);
+      expect(named.filter((name) => !installed.has(name))).toEqual([]);
+    });
   });
 });

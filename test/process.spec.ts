@@ -1,10 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { freePort, startApiProcess, waitUntilReady } from './support/api-process.js';
+import { RELOCATION_ROOT } from '../src/database/embedded-postgres-placement.js';
+import {
+  type ApiProcess,
+  freePort,
+  startApiProcess,
+  waitUntilReady,
+} from './support/api-process.js';
+import { type PrivateCheckout, privateCheckout } from './support/private-checkout.js';
 import { testEnv } from './support/test-env.js';
 
 const ADMIN = { email: 'first-admin@example.test', password: 'first admin password' };
@@ -30,25 +36,53 @@ describe('the API process', () => {
   });
 
   describe('with no configuration (embedded PostgreSQL, in-memory cache)', () => {
-    let root: string;
+    // As CI and containers run it: as root, cloned into a folder only root can enter.
+    let checkout: PrivateCheckout;
     let env: NodeJS.ProcessEnv;
+    const dataDirs = new Set<string>();
+    const started: ApiProcess[] = [];
+    /** Starts the API of a checkout; one a failed test leaves running is stopped after. */
+    async function start(cwd: string): Promise<ApiProcess> {
+      const api = await startApiProcess(env, cwd);
+      started.push(api);
+      return api;
+    }
+    const asRoot = process.getuid?.() === 0;
 
     beforeAll(async () => {
-      root = await mkdtemp(join(tmpdir(), 'exchanger-embedded-'));
-      // The server runs as the postgres user when the tests run as root.
-      await chmod(root, 0o755);
+      checkout = await privateCheckout();
       env = {
-        EMBEDDED_POSTGRES_DIR: join(root, 'postgres'),
         EMBEDDED_POSTGRES_PORT: String(await freePort()),
         LOG_LEVEL: 'info',
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
       };
     });
-    afterAll(() => rm(root, { recursive: true, force: true }));
+    afterAll(async () => {
+      for (const api of started.filter(
+        (each) => each.child.exitCode === null && each.child.signalCode === null,
+      )) {
+        api.child.kill('SIGINT'); // it stops its embedded server too
+        await api.exited;
+      }
+      await rm(checkout.parent, { recursive: true, force: true });
+      // Data kept outside the checkout, where the postgres account can reach it.
+      for (const dataDir of dataDirs) {
+        if (dataDir.startsWith(`${RELOCATION_ROOT}/data/`))
+          await rm(dirname(dataDir), { recursive: true, force: true });
+      }
+    });
 
-    async function identityDatabase(): Promise<pg.Client> {
-      const password = (await readFile(join(root, 'postgres.password'), 'utf8')).trim();
+    /** Where the process says its data lives. */
+    function dataDirOf(api: ApiProcess): string {
+      const dataDir = /"msg":"Embedded PostgreSQL data in ([^"]+)"/.exec(api.stdout())?.[1];
+      if (dataDir === undefined) throw new Error(`no data folder logged: ${api.stdout()}`);
+      dataDirs.add(dataDir);
+      return dataDir;
+    }
+
+    async function identityDatabase(dataDir: string): Promise<pg.Client> {
+      const password = (await readFile(`${dataDir}.password`, 'utf8')).trim();
       const client = new pg.Client({
         connectionString: `postgres://postgres:${password}@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/exchanger_identity`,
       });
@@ -100,39 +134,74 @@ describe('the API process', () => {
       for (const token of tokens) expect(stdout).not.toContain(token);
     }
 
-    async function stopWithCtrlC(api: Awaited<ReturnType<typeof startApiProcess>>) {
+    async function stopWithCtrlC(api: ApiProcess, dataDir: string) {
       api.child.kill('SIGINT');
       expect(await api.exited).toBe(0);
-      expect(processesMentioning(root)).toEqual([]);
+      expect(processesMentioning(dataDir)).toEqual([]);
+    }
+
+    /** Files and folders anyone may write, symbolic links aside (their mode means nothing). */
+    async function worldWritable(root: string): Promise<string[]> {
+      const found: string[] = [];
+      for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+        const path = join(entry.parentPath, entry.name);
+        if (!entry.isSymbolicLink() && ((await lstat(path)).mode & 0o002) !== 0) found.push(path);
+      }
+      return found;
     }
 
     it('boots, migrates, keeps its data across a restart and leaves no process behind', async () => {
+      expect((await stat(checkout.parent)).mode & 0o777).toBe(0o700);
       const email = `embedded-${randomUUID()}@example.test`;
 
-      const first = await startApiProcess(env);
+      const first = await start(checkout.checkout);
       const firstBootMs = await waitUntilReady(first, 60_000);
+      const dataDir = dataDirOf(first);
+      // The postgres account cannot enter the private folder: the data lives where it can.
+      if (asRoot) expect(dataDir.startsWith(checkout.parent)).toBe(false);
+      else expect(dataDir).toBe(join(checkout.checkout, '.data', 'postgres'));
       const ready = await fetch(`http://127.0.0.1:${first.port}/health/ready`);
       const report = (await ready.json()) as { details: Record<string, unknown> };
       expect(report.details.cache).toEqual({ status: 'up', store: 'memory' });
-      const db = await identityDatabase();
+      const db = await identityDatabase(dataDir);
       const tables = await db.query(`SELECT to_regclass('public.sessions') AS t`);
       expect(tables.rows[0].t).toBe('sessions');
       await db.query(`INSERT INTO users (email, password_hash) VALUES ($1, 'x')`, [email]);
       await db.end();
       expect(first.stdout()).toContain('caching in process memory');
       await useTheApi(first.port);
-      await stopWithCtrlC(first);
+
+      // Another checkout on the same port neither shares this server nor its data folder:
+      // it stops with one line saying what to do.
+      const other = await privateCheckout();
+      try {
+        const second = await start(other.checkout);
+        expect(await second.exited).toBe(1);
+        expect(dataDirOf(second)).not.toBe(dataDir);
+        expect(second.stderr().trim().split('\n')).toEqual([
+          expect.stringMatching(/port \d+: it is in use.*set EMBEDDED_POSTGRES_PORT/),
+        ]);
+        expect(`${second.stdout()}${second.stderr()}`).not.toMatch(/\n\s+at /);
+      } finally {
+        await rm(other.parent, { recursive: true, force: true });
+      }
+      expect((await fetch(`http://127.0.0.1:${first.port}/health/ready`)).status).toBe(200);
+
+      await stopWithCtrlC(first, dataDir);
       checkLogs(first.stdout());
 
-      const second = await startApiProcess(env);
+      const second = await start(checkout.checkout);
       const secondBootMs = await waitUntilReady(second);
-      const again = await identityDatabase();
+      expect(dataDirOf(second)).toBe(dataDir);
+      const again = await identityDatabase(dataDir);
       const kept = await again.query('SELECT email FROM users WHERE email = $1', [email]);
       await again.end();
       expect(kept.rows).toEqual([{ email }]);
-      await stopWithCtrlC(second);
+      await stopWithCtrlC(second, dataDir);
 
+      expect(await worldWritable(dirname(dataDir))).toEqual([]);
+      if (asRoot) expect(await worldWritable(RELOCATION_ROOT)).toEqual([]);
       console.info(`embedded boot: first ${firstBootMs} ms (initdb), restart ${secondBootMs} ms`);
-    }, 120_000);
+    }, 180_000);
   });
 });

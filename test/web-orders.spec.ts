@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { UsersService } from '../src/identity/index.js';
 import { RatesService } from '../src/web/index.js';
+import { money } from '../src/web/money.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
 import { TEST_PROVIDER_SECRET, TEST_REDIS_URL } from './support/test-env.js';
@@ -54,7 +55,8 @@ describe('orders, payments and the ledger', () => {
     const rates = app.get(RatesService);
     await rates.setRate('ORA', 'ORB', '0.5');
     await rates.setRate('ORA', 'ORC', '0.3');
-    await rates.setRate('ORB', 'ORA', '1999999.99999999');
+    await rates.setRate('ORB', 'ORA', '1.99999999'); // round trip 0.999999995: sound
+    await rates.setRate('ORD', 'ORB', '1999999.99999999'); // no ORB/ORD rate to trip with
   });
   afterAll(async () => {
     await redis.close();
@@ -75,11 +77,31 @@ describe('orders, payments and the ledger', () => {
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
-      // Half away from zero at the 8th place: 1.00000001 × 0.5 = 0.500000005 → 0.50000001
+      // Down at the 8th place, in the exchange's favour: 1.00000001 × 0.5 = 0.500000005 → 0.50000000
       expect(
         (await order({ fromCurrency: 'ORA', toCurrency: 'ORB', amount: '1.00000001' }))
           .counterAmount,
-      ).toBe('0.50000001');
+      ).toBe('0.50000000');
+    });
+
+    it('pays back less than it took in on a round trip, however small the amount', async () => {
+      const { order, post } = await customer();
+      for (const amount of ['0.00000003', '0.00000007', '1.00000001', '49999.99999999']) {
+        const there = await order({ fromCurrency: 'ORA', toCurrency: 'ORB', amount });
+        const back = await order({
+          fromCurrency: 'ORB',
+          toCurrency: 'ORA',
+          amount: there.counterAmount,
+        });
+        expect(money(back.counterAmount).lt(amount)).toBe(true);
+      }
+      // An amount whose counter amount rounds down to nothing is refused.
+      const nothing = await post('/web/orders', {
+        fromCurrency: 'ORA',
+        toCurrency: 'ORB',
+        amount: '0.00000001',
+      }).expect(400);
+      expect(nothing.body.message).toContain('rounds to 0');
     });
 
     it('uses a rate set just before, not a cached one', async () => {
@@ -108,7 +130,7 @@ describe('orders, payments and the ledger', () => {
       ['an extra field', { rate: '9' }, 'property rate should not exist'],
       [
         'a counter amount too large',
-        { fromCurrency: 'ORB', toCurrency: 'ORA', amount: '10000' },
+        { fromCurrency: 'ORD', toCurrency: 'ORB', amount: '10000' },
         'counter amount',
       ],
     ])('answers %s with 400 naming the field', async (_, change, message) => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { HttpException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +19,7 @@ import {
 } from './support/test-env.js';
 
 /** Currencies of this file only, so that no other test's rates interfere. */
-const CURRENCIES = 'RTA,RTB,RTC,RTD,RTE';
+const CURRENCIES = 'RTA,RTB,RTC,RTD,RTE,RTF,RTG,RTH,RTI,RTJ,RTK,RTN,RTO,RTP,RTQ,RTR,RTS';
 
 describe('exchange rates', () => {
   let app: NestFastifyApplication;
@@ -85,7 +86,7 @@ describe('exchange rates', () => {
       (r) => `${r.from}/${r.to}`,
     );
     expect(pairs).toEqual(expect.arrayContaining(['RTA/RTB', 'RTC/RTD']));
-    expect(pairs.every((pair) => /^RT[A-E]\/RT[A-E]$/.test(pair))).toBe(true);
+    expect(pairs.every((pair) => /^RT[A-Z]\/RT[A-Z]$/.test(pair))).toBe(true);
   });
 
   it('answers 404 with a clear message for a pair without a rate', async () => {
@@ -102,6 +103,59 @@ describe('exchange rates', () => {
   ])('answers %s with 400 naming it', async (_, path, message) => {
     const response = await http().get(path).expect(400);
     expect(response.body.message).toContain(message);
+  });
+
+  describe('setting a rate', () => {
+    /** The rejection of a setRate call, for its status and message. */
+    async function refusal(setting: Promise<unknown>): Promise<HttpException> {
+      const error: unknown = await setting.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      if (!(error instanceof HttpException)) throw new Error(`not refused: ${String(error)}`);
+      return error;
+    }
+
+    it('refuses a rate whose round trip with the current opposite rate returns 1 or more', async () => {
+      await rates.setRate('RTF', 'RTG', '0.92');
+      await rates.setRate('RTG', 'RTF', '1.086');
+      const refused = await refusal(rates.setRate('RTG', 'RTF', '1.087'));
+      expect(refused.getStatus()).toBe(409);
+      expect(refused.message).toBe(
+        'RTG/RTF at 1.08700000 with RTF/RTG at 0.92000000 returns 1.00004 RTG for each RTG ' +
+          'exchanged there and back; the round trip must return less than 1',
+      );
+      expect((await http().get('/web/rates/RTG/RTF').expect(200)).body.rate).toBe('1.08600000');
+      // Either side of the pair: raising the other rate is refused as well.
+      expect((await refusal(rates.setRate('RTF', 'RTG', '0.93'))).getStatus()).toBe(409);
+    });
+
+    it('refuses a round trip of exactly 1', async () => {
+      await rates.setRate('RTH', 'RTI', '1');
+      expect((await refusal(rates.setRate('RTI', 'RTH', '1'))).message).toContain('returns 1 RTI');
+      await rates.setRate('RTI', 'RTH', '0.999');
+    });
+
+    it('checks against an opposite rate scheduled for later, too', async () => {
+      await rates.setRate('RTK', 'RTJ', '1.9', new Date(Date.now() + 3_600_000));
+      await rates.setRate('RTJ', 'RTK', '0.52'); // 0.988: sound
+      expect((await refusal(rates.setRate('RTJ', 'RTK', '0.53'))).getStatus()).toBe(409);
+    });
+
+    it('lets only one of two opposite rates set at the same time through when together they pay out', async () => {
+      for (const [a, b] of [
+        ['RTN', 'RTO'],
+        ['RTP', 'RTQ'],
+        ['RTR', 'RTS'],
+      ] as const) {
+        // Each is sound against what is there (nothing); together they return 1.045.
+        const results = await Promise.allSettled([
+          rates.setRate(a, b, '1.1'),
+          rates.setRate(b, a, '0.95'),
+        ]);
+        expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      }
+    });
   });
 
   it('lets an invalidation win over a refill that read before it (driven 20 times)', async () => {
@@ -144,8 +198,16 @@ describe('exchange rates', () => {
       const { rows } = await seeded.query(
         `SELECT rate FROM exchange_rates WHERE from_currency = 'USD' AND to_currency = 'EUR'`,
       );
-      await seeded.end();
       expect(rows).toEqual([{ rate: '0.92000000' }]);
+      // No seeded pair pays out on a round trip.
+      const unsound = await seeded.query(
+        `SELECT a.from_currency, a.to_currency, a.rate * b.rate AS returned
+         FROM exchange_rates a JOIN exchange_rates b
+           ON b.from_currency = a.to_currency AND b.to_currency = a.from_currency
+         WHERE a.rate * b.rate >= 1`,
+      );
+      expect(unsound.rows).toEqual([]);
+      await seeded.end();
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${seedDatabase} WITH (FORCE)`);
       await admin.end();

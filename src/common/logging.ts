@@ -4,6 +4,20 @@ import type { Params } from 'nestjs-pino';
 import { pino, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
 import { requestIdOf } from './http/request-id.js';
 
+/**
+ * Fields of a database error (TypeORM's QueryFailedError copies the driver's onto itself)
+ * that carry values: the statement's parameters (a password hash on a failed insert), its
+ * text, the failing row (`detail`), the context and internal query of a server function.
+ */
+const ERROR_VALUE_FIELDS = [
+  'parameters',
+  'query',
+  'driverError',
+  'detail',
+  'where',
+  'internalQuery',
+] as const;
+
 /** Whatever a log call is given, these never reach the output. */
 const REDACTED_PATHS = [
   'req.headers.cookie',
@@ -15,12 +29,29 @@ const REDACTED_PATHS = [
   '*.currentPassword',
   '*.newPassword',
   '*.token',
+  ...ERROR_VALUE_FIELDS.map((field) => `err.${field}`),
 ];
+
+/**
+ * Errors as pino's standard serializer writes them (type, message, stack, SQLSTATE code,
+ * table, constraint, …) without the fields that carry values.
+ */
+export function serializeError(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  // A new object for an Error; a copy of anything else, which the caller still holds.
+  const fields = (error instanceof Error ? pino.stdSerializers.err(error) : { ...error }) as Record<
+    string,
+    unknown
+  >;
+  for (const field of ERROR_VALUE_FIELDS) delete fields[field];
+  return fields;
+}
 
 /** JSON lines on stdout. */
 export function createLogger(level: LevelWithSilent): PinoLogger {
   return pino({
     level,
+    serializers: { err: serializeError },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
@@ -49,6 +80,8 @@ export function loggerParams(level: LevelWithSilent): Params {
           path: pathOnly(request.url),
         }),
         res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
+        // pino-http would put its standard one in place of the logger's.
+        err: serializeError,
       },
       customLogLevel: (_request, response, error) =>
         error !== undefined || response.statusCode >= 500

@@ -163,6 +163,20 @@ function lifetime(env: Env, context: AppContext): SessionLifetime {
   return { idleMs: idle * 1_000, absoluteMs: absolute * 1_000 };
 }
 
+/**
+ * Without Redis each process caches sessions in its own memory, so a logout on one is not
+ * seen by another: production needs Redis unless it runs a single process, said explicitly.
+ */
+function checkSharedCache(env: Env): void {
+  if (env.NODE_ENV !== 'production' || env.SINGLE_PROCESS) return;
+  if (env.REDIS_URL === undefined && env.REDIS_SENTINELS === undefined) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'is required in production (or REDIS_SENTINELS), unless SINGLE_PROCESS=true',
+    );
+  }
+}
+
 function firstAdmin(env: Env): AppConfig['firstAdmin'] {
   if (env.ADMIN_EMAIL === undefined && env.ADMIN_PASSWORD === undefined) return undefined;
   if (env.ADMIN_EMAIL === undefined)
@@ -174,6 +188,7 @@ function firstAdmin(env: Env): AppConfig['firstAdmin'] {
 
 export function toAppConfig(env: Env): AppConfig {
   const urls = databaseUrls(env);
+  checkSharedCache(env);
   return {
     env: env.NODE_ENV,
     http: {

@@ -152,6 +152,8 @@ export const envSchema = z.object({
   EMBEDDED_POSTGRES_PORT: port.default(54329),
 
   REDIS_URL: redisUrl.optional(),
+  // Production without Redis only when this is the one and only process (see app-config).
+  SINGLE_PROCESS: flag.default(false),
   REDIS_SENTINELS: nodeList.optional(),
   REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(60_000).default(200),

@@ -1,25 +1,36 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { EmbeddedPostgresConfig } from '../config/app-config.js';
+import {
+  type Binaries,
+  EmbeddedPostgresError,
+  exists,
+  makeTraversable,
+  reachableBinaries,
+  reachableDataDir,
+  type ServerAccount,
+} from './embedded-postgres-placement.js';
+
+export { EmbeddedPostgresError } from './embedded-postgres-placement.js';
 
 const run = promisify(execFile);
 const SUPERUSER = 'postgres';
 /** Inside the data folder, which belongs to the server's user. */
 const SERVER_LOG = 'server.log';
+const OWN_SERVER = 'to use a PostgreSQL server of your own, set the DATABASE_*_URL variables';
 
-interface Binaries {
-  initdb: string;
-  pg_ctl: string;
-}
-
-interface RunAs {
-  uid?: number;
-  gid?: number;
+/** Where the server's files are and who runs it: worked out once per start. */
+interface Placement {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly binaries: Binaries;
+  /** Unset when we are not root: the server then runs as us. */
+  readonly account: ServerAccount | undefined;
 }
 
 /**
@@ -32,47 +43,59 @@ interface RunAs {
  */
 export class EmbeddedPostgres {
   private constructor(
-    private readonly config: EmbeddedPostgresConfig,
-    private readonly binaries: Binaries,
-    private readonly runAs: RunAs,
+    private readonly placement: Placement,
     private readonly password: string,
   ) {}
 
-  /** Initialises the data folder on first use, then starts the server (or adopts a running one). */
+  /**
+   * Initialises the data folder on first use, then starts the server (or adopts a running
+   * one). Fails with an EmbeddedPostgresError: one line that says what to do.
+   */
   static async start(
     config: EmbeddedPostgresConfig,
     log: (message: string) => void,
   ): Promise<EmbeddedPostgres> {
-    const binaries = await loadBinaries();
-    const runAs = await unprivilegedUser();
-    const passwordFile = `${config.dataDir}.password`;
-    if (!(await exists(join(config.dataDir, 'PG_VERSION')))) {
-      log(`Initialising embedded PostgreSQL in ${config.dataDir}`);
-      await initialise(config, binaries, runAs, passwordFile);
+    try {
+      return await EmbeddedPostgres.open(await place(config, log), log);
+    } catch (error) {
+      if (error instanceof EmbeddedPostgresError) throw error;
+      const problem = error instanceof Error ? error.message : String(error);
+      throw new EmbeddedPostgresError(`Embedded PostgreSQL failed: ${problem}; ${OWN_SERVER}`);
+    }
+  }
+
+  private static async open(
+    placement: Placement,
+    log: (message: string) => void,
+  ): Promise<EmbeddedPostgres> {
+    const { dataDir, port } = placement;
+    const passwordFile = `${dataDir}.password`;
+    log(`Embedded PostgreSQL data in ${dataDir}`);
+    if (!(await exists(join(dataDir, 'PG_VERSION')))) {
+      log(`Initialising embedded PostgreSQL in ${dataDir}`);
+      await initialise(placement, passwordFile);
     }
     const password = (await readFile(passwordFile, 'utf8')).trim();
-    await claim(`${config.dataDir}.owner`);
-    const server = new EmbeddedPostgres(config, binaries, runAs, password);
+    await claim(`${dataDir}.owner`);
+    const server = new EmbeddedPostgres(placement, password);
     if (await server.isRunning()) {
       // Left running by a process that died without stopping it.
-      log(`Embedded PostgreSQL left running on port ${config.port}; adopting it`);
+      log(`Embedded PostgreSQL left running on port ${port}; adopting it`);
     } else {
       await server
         .pgCtl([
           'start',
           '--wait',
           '--timeout=60',
-          `--log=${join(config.dataDir, SERVER_LOG)}`,
+          `--log=${join(dataDir, SERVER_LOG)}`,
           // TCP on loopback only; no Unix socket, so nothing collides with a system server.
-          `--options=-p ${config.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`,
+          `--options=-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`,
         ])
         .catch(async (error: unknown) => {
-          const log = (await lastLines(join(config.dataDir, SERVER_LOG))) || String(error);
-          throw new Error(
-            `Embedded PostgreSQL did not start on port ${config.port} (${join(config.dataDir, SERVER_LOG)}): ${log}`,
-          );
+          await rm(`${dataDir}.owner`, { force: true });
+          throw await startFailure(placement, error);
         });
-      log(`Embedded PostgreSQL started on port ${config.port}`);
+      log(`Embedded PostgreSQL started on port ${port}`);
     }
     return server;
   }
@@ -95,12 +118,12 @@ export class EmbeddedPostgres {
   }
 
   url(database: string): string {
-    return `postgres://${SUPERUSER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.config.port}/${database}`;
+    return `postgres://${SUPERUSER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.placement.port}/${database}`;
   }
 
   async stop(): Promise<void> {
     if (await this.isRunning()) await this.pgCtl(['stop', '--wait', '--mode=fast']);
-    await rm(`${this.config.dataDir}.owner`, { force: true });
+    await rm(`${this.placement.dataDir}.owner`, { force: true });
   }
 
   private async isRunning(): Promise<boolean> {
@@ -112,47 +135,74 @@ export class EmbeddedPostgres {
   }
 
   private async pgCtl(args: string[]): Promise<void> {
-    await run(this.binaries.pg_ctl, [...args, `--pgdata=${this.config.dataDir}`], {
-      ...this.runAs,
-      env: { ...process.env, LC_ALL: 'C' },
-    });
+    await runAsServer(this.placement, this.placement.binaries.pg_ctl, [
+      ...args,
+      `--pgdata=${this.placement.dataDir}`,
+    ]);
   }
 }
 
-async function initialise(
+/**
+ * Where the files go. As root, PostgreSQL runs as the `postgres` account, which cannot
+ * enter a checkout in a private (0700) folder: the binaries are then copied, and the
+ * data kept, where that account can reach them (see embedded-postgres-placement.ts).
+ */
+async function place(
   config: EmbeddedPostgresConfig,
-  binaries: Binaries,
-  runAs: RunAs,
-  passwordFile: string,
-): Promise<void> {
+  log: (message: string) => void,
+): Promise<Placement> {
+  const binaries = await loadBinaries();
+  const account = await serverAccount();
+  if (account === undefined) return { ...config, binaries, account };
+  const dataDir = await reachableDataDir(config.dataDir, account);
+  if (dataDir !== config.dataDir) {
+    log(
+      `The postgres account cannot reach ${config.dataDir}: embedded PostgreSQL data kept in ${dataDir}`,
+    );
+  }
+  return {
+    dataDir,
+    port: config.port,
+    binaries: await reachableBinaries(binaries, account, log),
+    account,
+  };
+}
+
+/** Runs one of the server's programs as its account, from a folder that account can enter. */
+async function runAsServer(placement: Placement, program: string, args: string[]): Promise<void> {
+  await run(program, args, {
+    ...placement.account,
+    cwd: dirname(placement.dataDir),
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+}
+
+async function initialise(placement: Placement, passwordFile: string): Promise<void> {
+  const { dataDir, account } = placement;
   const password = randomBytes(24).toString('base64url');
   // The parent stays traversable: the server runs as another user when we are root.
-  await mkdir(dirname(config.dataDir), { recursive: true, mode: 0o755 });
-  await mkdir(config.dataDir, { mode: 0o700 });
+  await makeTraversable(dirname(dataDir));
+  await mkdir(dataDir, { mode: 0o700 });
   await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   // initdb reads the password from a file; it runs as the unprivileged user.
-  const initdbPasswordFile = join(dirname(config.dataDir), `.initdb-${process.pid}`);
+  const initdbPasswordFile = join(dirname(dataDir), `.initdb-${process.pid}`);
   await writeFile(initdbPasswordFile, `${password}\n`, { mode: 0o600 });
   try {
-    if (runAs.uid !== undefined && runAs.gid !== undefined) {
-      await chown(config.dataDir, runAs.uid, runAs.gid);
-      await chown(initdbPasswordFile, runAs.uid, runAs.gid);
+    if (account !== undefined) {
+      await chown(dataDir, account.uid, account.gid);
+      await chown(initdbPasswordFile, account.uid, account.gid);
     }
-    await run(
-      binaries.initdb,
-      [
-        `--pgdata=${config.dataDir}`,
-        `--username=${SUPERUSER}`,
-        `--pwfile=${initdbPasswordFile}`,
-        '--auth=scram-sha-256',
-        '--encoding=UTF8',
-        '--locale=C',
-      ],
-      { ...runAs, env: { ...process.env, LC_ALL: 'C' } },
-    );
+    await runAsServer(placement, placement.binaries.initdb, [
+      `--pgdata=${dataDir}`,
+      `--username=${SUPERUSER}`,
+      `--pwfile=${initdbPasswordFile}`,
+      '--auth=scram-sha-256',
+      '--encoding=UTF8',
+      '--locale=C',
+    ]);
   } catch (error) {
     // Leave nothing half-made: the next start initialises again.
-    await rm(config.dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
     await rm(passwordFile, { force: true });
     throw error;
   } finally {
@@ -160,11 +210,29 @@ async function initialise(
   }
 }
 
+/** Why `pg_ctl start` failed, from the server's own log, with what to do about it. */
+async function startFailure(placement: Placement, error: unknown): Promise<EmbeddedPostgresError> {
+  const logFile = join(placement.dataDir, SERVER_LOG);
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  const lines = text.trim().split('\n');
+  const lastLines = lines.slice(-3).join(' | ') || String(error);
+  // The bind error comes a few lines before the final shutdown message.
+  if (lines.slice(-10).some((line) => line.includes('Address already in use'))) {
+    return new EmbeddedPostgresError(
+      `Embedded PostgreSQL cannot listen on port ${placement.port}: it is in use (another ` +
+        `checkout's server, or another program); set EMBEDDED_POSTGRES_PORT to a free port; ${OWN_SERVER}`,
+    );
+  }
+  return new EmbeddedPostgresError(
+    `Embedded PostgreSQL did not start on port ${placement.port} (${logFile}): ${lastLines}`,
+  );
+}
+
 /** One API process per data folder: a second `npm start` must not share, or stop, the first one's server. */
 async function claim(ownerFile: string): Promise<void> {
   const owner = Number.parseInt(await readFile(ownerFile, 'utf8').catch(() => ''), 10);
   if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `The embedded PostgreSQL is in use by process ${owner}; stop it, or set EMBEDDED_POSTGRES_DIR and EMBEDDED_POSTGRES_PORT for a second one`,
     );
   }
@@ -191,14 +259,14 @@ async function loadBinaries(): Promise<Binaries> {
   } catch {
     // reported below
   }
-  throw new Error(
+  throw new EmbeddedPostgresError(
     `No embedded PostgreSQL for this platform (${name}); set the DATABASE_*_URL variables`,
   );
 }
 
 /** PostgreSQL refuses to run as root: when we are root, it runs as the `postgres` user. */
-async function unprivilegedUser(): Promise<RunAs> {
-  if (process.getuid?.() !== 0) return {};
+async function serverAccount(): Promise<ServerAccount | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
   try {
     const [uid, gid] = await Promise.all([
       run('id', ['-u', SUPERUSER]).then((result) => Number.parseInt(result.stdout, 10)),
@@ -206,21 +274,9 @@ async function unprivilegedUser(): Promise<RunAs> {
     ]);
     return { uid, gid };
   } catch {
-    throw new Error(
+    throw new EmbeddedPostgresError(
       `Running as root, the embedded PostgreSQL needs a '${SUPERUSER}' system user to run as ` +
         `(useradd ${SUPERUSER}), or set the DATABASE_*_URL variables`,
     );
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function lastLines(path: string): Promise<string> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.trim().split('\n').slice(-3).join(' | ');
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const MAIN = 'dist/main.js';
@@ -23,10 +24,16 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does)`);
+/** Starts `dist/main.js` of the checkout in `cwd` (this one by default). */
+export async function startApiProcess(
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+): Promise<ApiProcess> {
+  if (!existsSync(join(cwd, MAIN)))
+    throw new Error(`${MAIN} is missing: run npm run build (npm test does)`);
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, [MAIN], {
+    cwd,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

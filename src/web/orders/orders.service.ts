@@ -162,7 +162,7 @@ export class OrdersService {
       const counterAmount = convert(input.amount, rate.rate);
       if (counterAmount === undefined) {
         throw new BadRequestException(
-          'amount gives a counter amount that does not fit 10 integer digits and 8 decimals',
+          'amount gives a counter amount that rounds to 0 or does not fit 10 integer digits and 8 decimals',
         );
       }
       const rows: OrderRow[] = await manager.query(

@@ -1,4 +1,9 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -7,10 +12,13 @@ import type { AppConfig } from '../../config/app-config.js';
 import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { WebCacheKeys } from '../cache-keys.js';
 import { canonical } from '../money.js';
+import { roundTripProblem } from './round-trip.js';
 
 /** SPEC §3: a cached rate lives 5 minutes at most, less when the pair changes sooner. */
 const RATE_CACHE_MS = 5 * 60_000;
 const CURRENCY_CODE = /^[A-Z0-9]{3,10}$/;
+/** First key of the advisory lock that serialises rate changes per pair of currencies. */
+const RATE_PAIR_LOCK = 0x52415445; // 'RATE'
 
 export interface CurrentRate {
   from: string;
@@ -120,7 +128,11 @@ export class RatesService {
     return rows[0] === undefined ? undefined : toRate(rows[0]);
   }
 
-  /** Sets a rate for a pair, effective now (or from `validFrom`); the next quote sees it. */
+  /**
+   * Sets a rate for a pair, effective now (or from `validFrom`); the next quote sees it.
+   * 409 when its round trip with the opposite pair's rate in force at `validFrom`, or
+   * scheduled after it, returns 1 or more (see round-trip.ts).
+   */
   async setRate(
     from: string,
     to: string,
@@ -128,13 +140,45 @@ export class RatesService {
     validFrom: Date = new Date(),
   ): Promise<CurrentRate> {
     this.checkPair(from, to);
-    const rows: RateRow[] = await this.dataSource.query(
-      `INSERT INTO exchange_rates (from_currency, to_currency, rate, valid_from) VALUES ($1, $2, $3, $4)
-       RETURNING from_currency, to_currency, rate, valid_from, valid_until`,
-      [from, to, canonical(rate), validFrom],
-    );
+    const rows = await this.dataSource.transaction(async (manager) => {
+      // One change per pair of currencies at a time, either way round: two opposite rates
+      // set at once are each checked against the other, not against what was there before.
+      await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+        RATE_PAIR_LOCK,
+        [from, to].sort().join('/'),
+      ]);
+      for (const opposite of await this.oppositeRates(manager, from, to, validFrom)) {
+        const problem = roundTripProblem(from, to, rate, opposite);
+        if (problem !== undefined) throw new ConflictException(problem);
+      }
+      const inserted: RateRow[] = await manager.query(
+        `INSERT INTO exchange_rates (from_currency, to_currency, rate, valid_from) VALUES ($1, $2, $3, $4)
+         RETURNING from_currency, to_currency, rate, valid_from, valid_until`,
+        [from, to, canonical(rate), validFrom],
+      );
+      return inserted;
+    });
     await this.cache.invalidate(WebCacheKeys.rate(from, to), WebCacheKeys.allRates());
     return toRate(rows[0] as RateRow);
+  }
+
+  /** Rates of to→from that can be in force together with a from→to rate starting at `at`. */
+  private async oppositeRates(
+    manager: EntityManager,
+    from: string,
+    to: string,
+    at: Date,
+  ): Promise<string[]> {
+    const rows: Array<{ rate: string }> = await manager.query(
+      `(SELECT rate FROM exchange_rates
+        WHERE from_currency = $1 AND to_currency = $2
+          AND valid_from <= $3 AND (valid_until IS NULL OR valid_until > $3)
+        ORDER BY valid_from DESC LIMIT 1)
+       UNION ALL
+       SELECT rate FROM exchange_rates WHERE from_currency = $1 AND to_currency = $2 AND valid_from > $3`,
+      [to, from, at],
+    );
+    return rows.map((row) => row.rate);
   }
 
   private ttlUntil(changesAt: number | null): number {

@@ -4,28 +4,13 @@ import { AppContext, Database } from '../../common/app-context.js';
 import { loadConfig } from '../../config/app-config.js';
 import { ConfigError } from '../../config/env.schema.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
+import { EmbeddedPostgresError } from '../../database/embedded-postgres.js';
 import { runPendingMigrations } from '../../database/migrate.js';
 import { withDatabaseUrls } from '../../database/with-databases.js';
 import { WEB_MIGRATIONS } from '../../database/migrations/web/index.js';
 import { WEB_ENTITIES } from '../entities/index.js';
-
-/** A starting set of rates (indicative; the admin application sets real ones). */
-const STARTING_RATES: ReadonlyArray<[string, string, string]> = [
-  ['USD', 'EUR', '0.92000000'],
-  ['EUR', 'USD', '1.08700000'],
-  ['USD', 'GBP', '0.79000000'],
-  ['GBP', 'USD', '1.26580000'],
-  ['USD', 'CHF', '0.88000000'],
-  ['USD', 'PLN', '4.00000000'],
-  ['USD', 'UAH', '41.50000000'],
-  ['UAH', 'USD', '0.02409600'],
-  ['EUR', 'UAH', '45.10000000'],
-  ['BTC', 'USD', '65000.00000000'],
-  ['USD', 'BTC', '0.00001538'],
-  ['ETH', 'USD', '3400.00000000'],
-  ['USDT', 'USD', '1.00000000'],
-  ['USD', 'USDT', '1.00000000'],
-];
+import { firstRoundTripProblem } from './round-trip.js';
+import { STARTING_RATES } from './starting-rates.js';
 
 /** `npm run seed:rates`: loads the starting rates into a web database that has none. */
 async function main(): Promise<void> {
@@ -53,6 +38,9 @@ async function main(): Promise<void> {
         const rates = STARTING_RATES.filter(
           ([from, to]) => supported.has(from) && supported.has(to),
         );
+        // The same rule RatesService.setRate applies to every rate set later.
+        const problem = firstRoundTripProblem(rates);
+        if (problem !== undefined) throw new Error(`Starting rates refused: ${problem}`);
         await dataSource.query(
           `INSERT INTO exchange_rates (from_currency, to_currency, rate)
            SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::numeric[])`,
@@ -68,7 +56,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof ConfigError ? `Invalid configuration: ${error.message}` : error;
+  const message =
+    error instanceof ConfigError
+      ? `Invalid configuration: ${error.message}`
+      : error instanceof EmbeddedPostgresError
+        ? error.message
+        : error;
   console.error(message);
   process.exitCode = 1;
 });
