@@ -18,7 +18,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     genReqId: requestIdOf,
-    trustProxy: config.http.trustProxy,
+    trustProxy: trustedProxies(config.http.trustProxy),
     return503OnClosing: true,
     // Errors Fastify raises before any route runs (a malformed URL) get the API's error shape too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
@@ -113,6 +113,14 @@ function drainBody(body: IncomingMessage): Promise<void> {
     body.on('data', count).on('end', finish).on('error', finish).on('close', finish);
     body.resume();
   });
+}
+
+/** Fastify's trustProxy: a hop count as the function Fastify would make of it (its types take none). */
+function trustedProxies(
+  setting: AppConfig['http']['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting === false ? false : [...setting];
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {

@@ -1,8 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
+import { AppContext } from '../src/common/app-context.js';
 import { startTestApp } from './support/test-app.js';
-import { PASSWORD, registerUser, uniqueEmail } from './support/users.js';
+import {
+  cookieFor,
+  logIn,
+  PASSWORD,
+  registerAdmin,
+  registerUser,
+  uniqueEmail,
+} from './support/users.js';
 
 /**
  * Every call gives a fresh address (the app trusts X-Forwarded-For here), so no test
@@ -16,7 +24,7 @@ describe('login throttling', () => {
 
   beforeAll(async () => {
     app = await startTestApp({
-      TRUST_PROXY: 'true',
+      TRUST_PROXY: '1',
       LOGIN_ACCOUNT_MAX_FAILURES: '3',
       LOGIN_LOCKOUT_SECONDS: '1',
       LOGIN_LOCKOUT_MAX_SECONDS: '4',
@@ -93,5 +101,141 @@ describe('login throttling', () => {
     for (let attempt = 0; attempt < 3; attempt++)
       await login(ip, ghost, 'wrong password').expect(401);
     await login(ip, ghost, 'wrong password').expect(429);
+  });
+
+  it('gives parallel attempts on one account no more verdicts than the limit (60 wrong, 1 right)', async () => {
+    const user = await registerUser(app);
+    const ip = address();
+    const answers = await Promise.all([
+      ...Array.from({ length: 60 }, () => login(ip, user.email, 'wrong password')),
+      login(ip, user.email, PASSWORD),
+    ]);
+    const verdicts = answers.filter((answer) => answer.status !== 429);
+    expect(verdicts.length).toBeLessThanOrEqual(3);
+    expect(answers.every((answer) => [200, 401, 429].includes(answer.status))).toBe(true);
+  });
+
+  it('locks an account per context: web failures do not lock the admin panel', async () => {
+    const admin = await registerAdmin(app);
+    for (let attempt = 0; attempt < 3; attempt++)
+      await login(address(), admin.email, 'wrong password').expect(401);
+    await login(address(), admin.email, PASSWORD).expect(429);
+    await request(app.getHttpServer())
+      .post('/admin/auth/login')
+      .set('X-Forwarded-For', address())
+      .send({ email: admin.email, password: PASSWORD })
+      .expect(200);
+  });
+
+  it('locks a staff account only for the address that failed: an outsider cannot lock staff out', async () => {
+    const admin = await registerAdmin(app);
+    const staffLogin = (ip: string, password: string) =>
+      request(app.getHttpServer())
+        .post('/admin/auth/login')
+        .set('X-Forwarded-For', ip)
+        .send({ email: admin.email, password });
+    const outsider = address();
+    for (let attempt = 0; attempt < 3; attempt++)
+      await staffLogin(outsider, 'wrong password').expect(401);
+    await staffLogin(outsider, PASSWORD).expect(429);
+    await staffLogin(address(), PASSWORD).expect(200);
+  });
+
+  it('counts wrong current passwords like failed logins, and ends the session at the limit', async () => {
+    const user = await registerUser(app);
+    const token = await logIn(app, AppContext.Web, user);
+    const change = () =>
+      request(app.getHttpServer())
+        .post('/web/auth/password')
+        .set('X-Forwarded-For', address())
+        .set('Cookie', cookieFor(AppContext.Web, token))
+        .send({ currentPassword: 'not the password', newPassword: 'a new password 1' });
+    expect((await change().expect(400)).body.message).toBe('currentPassword is incorrect');
+    await change().expect(400);
+    expect((await change().expect(401)).body.message).toMatch(/session has ended/);
+    await request(app.getHttpServer())
+      .get('/web/auth/me')
+      .set('Cookie', cookieFor(AppContext.Web, token))
+      .expect(401);
+    await login(address(), user.email, PASSWORD).expect(429);
+  });
+
+  it('groups IPv6 clients by their /64', async () => {
+    for (let host = 1; host <= 10; host++)
+      await login(`2001:db8:77:1::${host}`, uniqueEmail(), 'wrong password').expect(401);
+    await login('2001:db8:77:1:ffff:ffff:ffff:ffff', uniqueEmail(), 'wrong password').expect(429);
+    await login('2001:db8:77:2::1', uniqueEmail(), 'wrong password').expect(401);
+  });
+
+  describe('without Redis (one process)', () => {
+    let memory: NestFastifyApplication;
+    beforeAll(async () => {
+      memory = await startTestApp({
+        REDIS_URL: '',
+        TRUST_PROXY: '1',
+        LOGIN_ACCOUNT_MAX_FAILURES: '3',
+        LOGIN_IP_MAX_FAILURES: '10',
+      });
+    });
+    afterAll(() => memory.close());
+
+    it('gives parallel attempts no more verdicts than the limit either', async () => {
+      const user = await registerUser(memory);
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          request(memory.getHttpServer())
+            .post('/web/auth/login')
+            .set('X-Forwarded-For', address())
+            .send({ email: user.email, password: 'wrong password' }),
+        ),
+      );
+      expect(answers.filter((answer) => answer.status === 401).length).toBe(3);
+      expect(answers.filter((answer) => answer.status === 429).length).toBe(27);
+    });
+  });
+});
+
+describe('registration throttling', () => {
+  let app: NestFastifyApplication;
+  beforeAll(async () => {
+    app = await startTestApp({
+      TRUST_PROXY: '1',
+      REGISTRATION_IP_MAX: '3',
+      REGISTRATION_IP_WINDOW_SECONDS: '60',
+    });
+  });
+  afterAll(() => app.close());
+
+  const register = (ip: string) =>
+    request(app.getHttpServer())
+      .post('/web/auth/register')
+      .set('X-Forwarded-For', ip)
+      .send({ email: uniqueEmail(), password: PASSWORD });
+
+  it('limits registrations per address, each costing a hash, with Retry-After', async () => {
+    const ip = address();
+    for (let attempt = 0; attempt < 3; attempt++) await register(ip).expect(201);
+    const refused = await register(ip).expect(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body.message).toMatch(/Too many registrations/);
+    await register(address()).expect(201);
+  });
+
+  it('counts a registration of a taken address too (it confirms the address exists)', async () => {
+    const ip = address();
+    const taken = { email: uniqueEmail() };
+    await register(address()).expect(201);
+    await request(app.getHttpServer())
+      .post('/web/auth/register')
+      .set('X-Forwarded-For', address())
+      .send({ email: taken.email, password: PASSWORD })
+      .expect(201);
+    const again = () =>
+      request(app.getHttpServer())
+        .post('/web/auth/register')
+        .set('X-Forwarded-For', ip)
+        .send({ email: taken.email, password: PASSWORD });
+    for (let attempt = 0; attempt < 3; attempt++) await again().expect(409);
+    await again().expect(429);
   });
 });

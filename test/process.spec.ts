@@ -150,6 +150,30 @@ describe('the API process', () => {
       return found;
     }
 
+    it('prints a first admin, when nothing is configured, who can log in to the admin panel', async () => {
+      const fresh = await privateCheckout();
+      try {
+        const api = await startApiProcess(
+          { EMBEDDED_POSTGRES_PORT: String(await freePort()), LOG_LEVEL: 'info' },
+          fresh.checkout,
+        );
+        started.push(api);
+        await waitUntilReady(api, 60_000);
+        const dataDir = dataDirOf(api);
+        const printed = /First admin: (\S+)\s+password: (\S+)/.exec(api.stdout());
+        expect(printed?.[1]).toBe('admin@exchanger.localhost');
+        const login = await fetch(`http://127.0.0.1:${api.port}/admin/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: printed?.[1], password: printed?.[2] }),
+        });
+        expect(login.status).toBe(200);
+        await stopWithCtrlC(api, dataDir);
+      } finally {
+        await rm(fresh.parent, { recursive: true, force: true });
+      }
+    });
+
     it('boots, migrates, keeps its data across a restart and leaves no process behind', async () => {
       expect((await stat(checkout.parent)).mode & 0o777).toBe(0o700);
       const email = `embedded-${randomUUID()}@example.test`;

@@ -176,7 +176,7 @@ describe('Redis outages', () => {
         ...OUTAGE_ENV,
         REDIS_URL: proxy.url(TEST_REDIS_URL),
         LOGIN_ACCOUNT_MAX_FAILURES: '2',
-        TRUST_PROXY: 'true',
+        TRUST_PROXY: '1',
       });
       try {
         const victim = await registerUser(throttled);

@@ -32,8 +32,11 @@ export interface HttpConfig {
   readonly host: string;
   readonly port: number;
   readonly bodyLimitBytes: number;
-  /** Take the client address from X-Forwarded-For (behind a load balancer). */
-  readonly trustProxy: boolean;
+  /**
+   * Who may tell the client's address in X-Forwarded-For: nobody (false), the last N hops,
+   * or the proxies with these addresses/CIDRs.
+   */
+  readonly trustProxy: false | number | readonly string[];
   /** Origins besides the API's own that may send unsafe requests (the browser apps). */
   readonly trustedOrigins: readonly string[];
   readonly cookieSecure: boolean;

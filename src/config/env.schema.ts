@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ALL_CONTEXTS, AppContext } from '../common/app-context.js';
 
@@ -83,6 +84,36 @@ const originList = commaList.pipe(
 
 const seconds = (max: number) => positiveInt(max);
 
+const TRUST_PROXY_PROBLEM =
+  "must be false, a number of proxy hops, or the proxies' addresses (IPs or CIDRs, comma-separated); " +
+  'true would believe any X-Forwarded-For a client sends';
+const PROXY_ADDRESS = /^[0-9A-Fa-f.:]+(\/\d{1,3})?$/;
+
+/**
+ * Which proxies may tell the client's address (X-Forwarded-For): none, the last N hops, or
+ * the proxies' own addresses. Never "all": a client would choose the address it is
+ * throttled, recorded and audited under.
+ */
+const trustedProxies = z.string().transform((value, context): false | number | string[] => {
+  const trimmed = value.trim();
+  if (trimmed === 'false') return false;
+  if (/^\d{1,2}$/.test(trimmed) && Number(trimmed) >= 1) return Number(trimmed);
+  const addresses = trimmed
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  if (
+    addresses.length > 0 &&
+    addresses.every(
+      (address) => PROXY_ADDRESS.test(address) && isIP(address.split('/')[0] ?? '') !== 0,
+    )
+  ) {
+    return addresses;
+  }
+  context.addIssue({ code: 'custom', message: TRUST_PROXY_PROBLEM });
+  return z.NEVER;
+});
+
 const HOST_AND_PORT = /^(?<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(?<port>\d{1,5})$/;
 const nodeList = commaList.pipe(
   z
@@ -159,7 +190,7 @@ export const envSchema = z.object({
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(60_000).default(200),
   CACHE_INVALIDATION_POLL_MS: positiveInt(60_000).default(1_000),
 
-  TRUST_PROXY: flag.default(false),
+  TRUST_PROXY: trustedProxies.default(false),
   TRUSTED_ORIGINS: originList.default([]),
   COOKIE_SECURE: flag.optional(),
 
