@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       'dist/',
       'dist-examples/',
+      'bench/.out/',
       'coverage/',
       '.jest-cache/',
       '.data/',

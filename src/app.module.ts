@@ -1,7 +1,6 @@
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/index.js';
 import { BotModule } from './bot/index.js';
 import {
@@ -13,7 +12,6 @@ import {
 } from './common/app-context.js';
 import { HttpErrorFilter } from './common/http/http-error.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
-import { loggerParams } from './common/logging.js';
 import { DEFAULT_PERMISSIONS } from './common/permissions.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -82,7 +80,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        LoggerModule.forRoot(loggerParams(config.log.level)),
         DatabaseModule.forRoot(
           config.database,
           Object.fromEntries(databases.map((database) => [database, SCHEMAS[database]])),

@@ -3,14 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
 import { startTestApp } from './support/test-app.js';
-import {
-  cookieFor,
-  logIn,
-  PASSWORD,
-  registerAdmin,
-  registerUser,
-  uniqueEmail,
-} from './support/users.js';
+import { cookieFor, PASSWORD, registerAdmin, registerUser, uniqueEmail } from './support/users.js';
 
 /**
  * Every call gives a fresh address (the app trusts X-Forwarded-For here), so no test
@@ -143,7 +136,8 @@ describe('login throttling', () => {
 
   it('counts wrong current passwords like failed logins, and ends the session at the limit', async () => {
     const user = await registerUser(app);
-    const token = await logIn(app, AppContext.Web, user);
+    const loggedIn = await login(address(), user.email, PASSWORD).expect(200);
+    const token = /web_session=([^;]+)/.exec(String(loggedIn.headers['set-cookie']))?.[1] ?? '';
     const change = () =>
       request(app.getHttpServer())
         .post('/web/auth/password')

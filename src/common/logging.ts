@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
-import { pino, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Level, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
 import { requestIdOf } from './http/request-id.js';
 
 /**
@@ -32,6 +32,9 @@ const REDACTED_PATHS = [
   ...ERROR_VALUE_FIELDS.map((field) => `err.${field}`),
 ];
 
+/** A request slower than this is logged (warn) whatever the level. */
+export const SLOW_REQUEST_MS = 1_000;
+
 /**
  * Errors as pino's standard serializer writes them (type, message, stack, SQLSTATE code,
  * table, constraint, …) without the fields that carry values.
@@ -57,39 +60,95 @@ export function createLogger(level: LevelWithSilent): PinoLogger {
   });
 }
 
-function pathOnly(url: string | undefined): string {
-  return (url ?? '').split('?')[0] ?? '';
+/**
+ * The request being served, for the lines logged while serving it. Entered once per
+ * request around the whole of its handling (see `withRequestContext`).
+ */
+const currentRequest = new AsyncLocalStorage<IncomingMessage>();
+
+/** Wraps an HTTP request handler so that every line logged while serving a request names it. */
+export function withRequestContext<Args extends unknown[]>(
+  handler: (request: IncomingMessage, ...rest: Args) => void,
+): (request: IncomingMessage, ...rest: Args) => void {
+  return (request, ...rest) => currentRequest.run(request, handler, request, ...rest);
+}
+
+/** A request as it is logged: its id, method and path only — no headers, query or body. */
+function requestFields(request: IncomingMessage) {
+  return {
+    id: requestIdOf(request),
+    method: request.method,
+    path: (request.url ?? '').split('?')[0],
+  };
 }
 
 /**
- * One log line per request plus every line logged while serving it, each carrying the
- * request id. Requests are logged as method, path and id only: no headers, no query, no
- * body, so no cookie, token or password can slip through.
+ * One line per request, written after it: errors (5xx) and refusals (4xx) and slow ones
+ * always, others at info; health checks only when they fail.
  */
-export function loggerParams(level: LevelWithSilent): Params {
-  return {
-    // nestjs-pino's default route pattern matches nothing under Nest 12 on Fastify.
-    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
-    pinoHttp: {
-      logger: createLogger(level),
-      genReqId: (request: IncomingMessage) => requestIdOf(request),
-      serializers: {
-        req: (request: IncomingMessage & { id?: string }) => ({
-          id: request.id,
-          method: request.method,
-          path: pathOnly(request.url),
-        }),
-        res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
-        // pino-http would put its standard one in place of the logger's.
-        err: serializeError,
-      },
-      customLogLevel: (_request, response, error) =>
-        error !== undefined || response.statusCode >= 500
-          ? 'error'
-          : response.statusCode >= 400
-            ? 'warn'
-            : 'info',
-      autoLogging: { ignore: (request) => pathOnly(request.url).startsWith('/health') },
-    },
-  };
+export function logRequest(
+  log: PinoLogger,
+  request: IncomingMessage,
+  statusCode: number,
+  elapsedMs: number,
+): void {
+  const level: Level =
+    statusCode >= 500
+      ? 'error'
+      : statusCode >= 400 || elapsedMs >= SLOW_REQUEST_MS
+        ? 'warn'
+        : 'info';
+  if (!log.isLevelEnabled(level)) return;
+  if (level === 'info' && request.url?.startsWith('/health')) return;
+  log[level](
+    { req: requestFields(request), res: { statusCode }, responseTime: Math.round(elapsedMs) },
+    'request completed',
+  );
+}
+
+/**
+ * Nest's logger (what `new Logger('Context').log(…)` writes through), on pino: a message,
+ * an object of fields, or an error; with the Nest context, and the request being served.
+ */
+export class AppLogger implements LoggerService {
+  constructor(private readonly pino: PinoLogger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: Level, message: unknown, rest: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    // Nest passes the context last (and, for errors, a stack before it).
+    const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
+    const request = currentRequest.getStore();
+    const fields: Record<string, unknown> = {
+      ...(context === undefined ? {} : { context }),
+      ...(request === undefined ? {} : { req: requestFields(request) }),
+    };
+    if (message instanceof Error) this.pino[level]({ ...fields, err: message }, message.message);
+    else if (typeof message === 'object' && message !== null)
+      this.pino[level]({ ...fields, ...(message as Record<string, unknown>) });
+    else this.pino[level](fields, String(message));
+  }
 }

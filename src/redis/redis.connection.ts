@@ -68,6 +68,12 @@ export interface CommandOptions {
 /** How invalidations (tombstones) are sent. */
 export const INVALIDATION: CommandOptions = { evenAfterFailure: true, replicated: true };
 
+/** A command awaiting its answer, and how it fails when the answer is late. */
+interface InFlight {
+  readonly deadline: number;
+  readonly expire: () => void;
+}
+
 /** Counters for metrics; monotonic since start. */
 export interface RedisCounters {
   commands: number;
@@ -105,9 +111,15 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly readyListeners: Array<() => void> = [];
   private readonly failureListeners: Array<() => void> = [];
   readonly counters: RedisCounters = { commands: 0, errors: 0, timeouts: 0, shortCircuited: 0 };
+  /** Commands sent and not yet answered, oldest first. */
+  private readonly inFlight = new Set<InFlight>();
+  private sweeper: NodeJS.Timeout | undefined;
+  /** How often overdue commands are looked for: a timeout fires at most this much late. */
+  private readonly sweepMs: number;
   readonly client: RedisClientType | RedisSentinelType | undefined;
 
   constructor(private readonly options: RedisOptions) {
+    this.sweepMs = Math.max(5, Math.floor(options.commandTimeoutMs / 4));
     this.client =
       options.sentinel !== undefined
         ? this.createSentinel(options.sentinel, options.url)
@@ -167,42 +179,75 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   /** Bounds any Redis-backed operation (such as a cache-manager call) in time. */
-  async guard<T>(operation: () => Promise<T>, options: CommandOptions = {}): Promise<T> {
+  guard<T>(operation: () => Promise<T>, options: CommandOptions = {}): Promise<T> {
     const client = this.client;
     const mayTry = this.healthy || (options.evenAfterFailure === true && client?.isReady === true);
     if (client !== undefined && !mayTry) {
       this.counters.shortCircuited++;
-      throw new RedisUnavailableError(client.isReady ? 'recent failure' : 'disconnected');
+      return Promise.reject(
+        new RedisUnavailableError(client.isReady ? 'recent failure' : 'disconnected'),
+      );
     }
     this.counters.commands++;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // Decided after this turn's I/O: when the process itself stalled (a long GC, a
-        // starved CPU), the reply may be waiting in the socket, and then it wins.
-        setImmediate(() => {
-          if (settled) return;
+    return new Promise<T>((resolve, reject) => {
+      const entry: InFlight = {
+        deadline: Date.now() + this.options.commandTimeoutMs,
+        expire: () => {
           this.counters.timeouts++;
-          reject(new RedisUnavailableError(`no answer within ${this.options.commandTimeoutMs} ms`));
-        });
-      }, this.options.commandTimeoutMs);
+          const error = new RedisUnavailableError(
+            `no answer within ${this.options.commandTimeoutMs} ms`,
+          );
+          this.recordFailure(error);
+          reject(error);
+        },
+      };
+      this.inFlight.add(entry);
+      this.sweeper ??= setInterval(() => this.expireOverdue(), this.sweepMs).unref();
+      let attempt: Promise<T>;
+      try {
+        attempt = operation();
+      } catch (error) {
+        attempt = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      attempt.then(
+        (value) => {
+          if (this.inFlight.delete(entry)) resolve(value);
+        },
+        (error: unknown) => {
+          if (!this.inFlight.delete(entry)) return;
+          // An error reply is Redis answering (a script error, a wrong type): not an outage.
+          if (error instanceof ErrorReply) {
+            reject(error);
+            return;
+          }
+          this.recordFailure(error);
+          reject(
+            error instanceof RedisUnavailableError
+              ? error
+              : new RedisUnavailableError(errorMessage(error)),
+          );
+        },
+      );
     });
-    try {
-      const attempt = operation().finally(() => {
-        settled = true;
-      });
-      return await Promise.race([attempt, timeout]);
-    } catch (error) {
-      // An error reply is Redis answering (a script error, a wrong type): not an outage.
-      if (error instanceof ErrorReply) throw error;
-      this.recordFailure(error);
-      throw error instanceof RedisUnavailableError
-        ? error
-        : new RedisUnavailableError(errorMessage(error));
-    } finally {
-      clearTimeout(timer);
+  }
+
+  /**
+   * Fails the commands past their deadline. One timer for all of them (not one per
+   * command), and they carry one timeout, so the overdue ones are the oldest. Decided after
+   * this turn's I/O: when the process itself stalled (a long GC, a starved CPU), a reply may
+   * be waiting in the socket, and then it wins.
+   */
+  private expireOverdue(): void {
+    const now = Date.now();
+    const overdue: InFlight[] = [];
+    for (const entry of this.inFlight) {
+      if (entry.deadline > now) break;
+      overdue.push(entry);
     }
+    if (overdue.length === 0) return;
+    setImmediate(() => {
+      for (const entry of overdue) if (this.inFlight.delete(entry)) entry.expire();
+    });
   }
 
   /**
@@ -212,6 +257,7 @@ export class RedisConnection implements OnApplicationShutdown {
    * background drain that loses its commands leaves its outbox rows for the next process.
    */
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     if (this.client?.isOpen === true) await this.client.destroy();
   }
 

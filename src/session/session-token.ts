@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** 256 random bits, base64url: exactly 43 characters. */
 const TOKEN_BYTES = 32;
@@ -11,7 +11,7 @@ export function newSessionToken(): string {
 
 /** What is stored (PostgreSQL primary key, Redis key): sha256 of the token, hex. */
 export function sessionIdOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Anything else (truncated, oversized, foreign characters) is not a session: no lookup at all. */
