@@ -1,16 +1,24 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { createApp } from './app.factory.js';
 import { databasesFor } from './common/app-context.js';
 import { createLogger } from './common/logging.js';
-import { type AppConfig, loadConfig } from './config/app-config.js';
+import { type AppConfig, DATABASE_URL_VARIABLE, loadConfig } from './config/app-config.js';
 import { ConfigError } from './config/env.schema.js';
 import { type EmbeddedPostgres, EmbeddedPostgresError } from './database/embedded-postgres.js';
 import { openEmbeddedDatabases } from './database/with-databases.js';
+import { superviseWorkers } from './workers.js';
 
 /** A stuck shutdown must still end the process. */
 const SHUTDOWN_DEADLINE_MS = 15_000;
 
+/**
+ * Start-up: validate the configuration; start the embedded database when no URL is set;
+ * then serve — from this process, or, with WORKERS > 1, from workers forked by this one
+ * (they get the embedded database's URLs; this process owns it and stops it last).
+ */
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
@@ -22,8 +30,60 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger(config.log.level);
-
   let embedded: EmbeddedPostgres | undefined;
+  try {
+    if (config.embeddedPostgres !== undefined && cluster.isPrimary) {
+      const opened = await openEmbeddedDatabases(
+        config.embeddedPostgres,
+        databasesFor(config.contexts),
+        (message) => log.info(message),
+      );
+      embedded = opened.server;
+      config = { ...config, database: { ...config.database, urls: opened.urls } };
+    }
+  } catch (error) {
+    // A known problem gets one line that says what to do, like a configuration error.
+    if (error instanceof EmbeddedPostgresError) process.stderr.write(`${error.message}\n`);
+    else log.fatal({ err: error }, 'Start-up failed');
+    process.exitCode = 1;
+    return;
+  }
+  if (config.redis.url === undefined && config.redis.sentinel === undefined) {
+    log.warn('REDIS_URL is not set: caching in process memory (one process only)');
+  }
+  if (cluster.isPrimary && config.workers > 1) {
+    process.exitCode = await superviseWorkers(
+      config.workers,
+      workerEnvironment(config),
+      log,
+      SHUTDOWN_DEADLINE_MS,
+      async () => {
+        await embedded?.stop();
+        log.info('Stopped');
+      },
+    );
+    return;
+  }
+  await serve(config, log, embedded);
+}
+
+/** What a worker needs besides the primary's environment: the embedded database's URLs. */
+function workerEnvironment(config: AppConfig): NodeJS.ProcessEnv {
+  if (config.embeddedPostgres === undefined) return {};
+  return Object.fromEntries(
+    Object.entries(config.database.urls).map(([database, url]) => [
+      DATABASE_URL_VARIABLE[database as keyof typeof DATABASE_URL_VARIABLE],
+      url,
+    ]),
+  );
+}
+
+/** Serves HTTP from this process until SIGINT/SIGTERM, then stops in order. */
+async function serve(
+  config: AppConfig,
+  log: Logger,
+  embedded: EmbeddedPostgres | undefined,
+): Promise<void> {
   let app: NestFastifyApplication | undefined;
   const shutdown = once(async () => {
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
@@ -34,7 +94,11 @@ async function main(): Promise<void> {
     await embedded?.stop();
     log.info('Stopped');
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // A worker whose primary is gone (killed) stops too, instead of serving unsupervised.
+  const stopSignals = cluster.isWorker
+    ? (['SIGINT', 'SIGTERM', 'disconnect'] as const)
+    : (['SIGINT', 'SIGTERM'] as const);
+  for (const signal of stopSignals) {
     process.once(signal, () => {
       log.info(`${signal} received, shutting down`);
       shutdown().then(
@@ -46,27 +110,12 @@ async function main(): Promise<void> {
       );
     });
   }
-
   try {
-    if (config.embeddedPostgres !== undefined) {
-      const opened = await openEmbeddedDatabases(
-        config.embeddedPostgres,
-        databasesFor(config.contexts),
-        (message) => log.info(message),
-      );
-      embedded = opened.server;
-      config = { ...config, database: { ...config.database, urls: opened.urls } };
-    }
-    if (config.redis.url === undefined && config.redis.sentinel === undefined) {
-      log.warn('REDIS_URL is not set: caching in process memory (one process only)');
-    }
     app = await createApp(config);
     await app.listen({ port: config.http.port, host: config.http.host });
     log.info(`Listening on http://${config.http.host}:${config.http.port}`);
   } catch (error) {
-    // A known problem gets one line that says what to do, like a configuration error.
-    if (error instanceof EmbeddedPostgresError) process.stderr.write(`${error.message}\n`);
-    else log.fatal({ err: error }, 'Start-up failed');
+    log.fatal({ err: error }, 'Start-up failed');
     await shutdown().catch(() => undefined);
     process.exitCode = 1;
   }

@@ -76,6 +76,8 @@ export interface AppConfig {
   readonly env: Env['NODE_ENV'];
   readonly http: HttpConfig;
   readonly log: { readonly level: LogLevel };
+  /** Processes serving HTTP on one port (node:cluster); 1 serves from this process. */
+  readonly workers: number;
   /** Applications this process mounts. */
   readonly contexts: readonly AppContext[];
   readonly database: DatabaseConfig;
@@ -171,6 +173,13 @@ function lifetime(env: Env, context: AppContext): SessionLifetime {
  * seen by another: production needs Redis unless it runs a single process, said explicitly.
  */
 function checkSharedCache(env: Env): void {
+  const shared = env.REDIS_URL !== undefined || env.REDIS_SENTINELS !== undefined;
+  if (env.WORKERS > 1 && !shared) {
+    throw new ConfigError(
+      'WORKERS',
+      'above 1 needs REDIS_URL (or REDIS_SENTINELS), or set WORKERS=1: each worker would cache sessions in its own memory',
+    );
+  }
   if (env.NODE_ENV !== 'production' || env.SINGLE_PROCESS) return;
   if (env.REDIS_URL === undefined && env.REDIS_SENTINELS === undefined) {
     throw new ConfigError(
@@ -203,6 +212,7 @@ export function toAppConfig(env: Env): AppConfig {
       cookieSecure: env.COOKIE_SECURE ?? env.NODE_ENV === 'production',
     },
     log: { level: env.LOG_LEVEL },
+    workers: env.WORKERS,
     contexts: env.APP_CONTEXTS,
     database: {
       urls: urls ?? {},

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { ALL_CONTEXTS, AppContext } from '../common/app-context.js';
 
@@ -163,6 +164,16 @@ export const envSchema = z.object({
   LOG_LEVEL: z
     .enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
     .default('info'),
+  WORKERS: z
+    .string()
+    .transform((value, context) => {
+      if (value.trim() === 'auto') return availableParallelism();
+      const count = Number(value);
+      if (Number.isInteger(count) && count >= 1 && count <= 256) return count;
+      context.addIssue({ code: 'custom', message: 'must be auto or a whole number from 1 to 256' });
+      return z.NEVER;
+    })
+    .default(1),
   HTTP_BODY_LIMIT_BYTES: positiveInt(10 * 1024 * 1024).default(64 * 1024),
 
   // Checked by checkDatabaseUrl, and only for the databases the mounted contexts use.
