@@ -52,10 +52,10 @@ describe('WORKERS: several processes on one port', () => {
       api = await startApiProcess(testEnv({ WORKERS: '2', LOG_LEVEL: 'info' }));
       await waitUntilReady(api, 60_000);
     });
-    afterAll(async () => {
+    afterAll(() => {
       if (api.child.exitCode === null) {
-        api.child.kill('SIGKILL');
         for (const pid of childrenOf(api.child.pid ?? 0)) process.kill(pid, 'SIGKILL');
+        api.child.kill('SIGKILL');
       }
     });
 
@@ -82,13 +82,13 @@ describe('WORKERS: several processes on one port', () => {
     it('replaces a worker that dies, and keeps serving meanwhile', async () => {
       const [victim] = childrenOf(api.child.pid ?? 0);
       process.kill(victim ?? 0, 'SIGKILL');
-      await eventually(async () => /died \(SIGKILL\); replacing it/.test(api.stdout()));
+      await eventually(() => Promise.resolve(/died \(SIGKILL\); replacing it/.test(api.stdout())));
       // While the replacement starts, new connections reach the worker that is left.
       const during = await Promise.all(Array.from({ length: 20 }, () => statusOf(url('/health'))));
       expect(during).toEqual(Array(20).fill(200));
-      await eventually(async () => {
+      await eventually(() => {
         const now = childrenOf(api.child.pid ?? 0);
-        return now.length === 2 && !now.includes(victim ?? 0);
+        return Promise.resolve(now.length === 2 && !now.includes(victim ?? 0));
       });
       await eventually(async () => (await statusOf(url('/health/ready'))) === 200);
     });
