@@ -48,7 +48,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  if (config.redis.url === undefined && config.redis.sentinel === undefined) {
+  if (
+    config.redis.url === undefined &&
+    config.redis.sentinel === undefined &&
+    config.redis.cluster === undefined
+  ) {
     log.warn('REDIS_URL is not set: caching in process memory (one process only)');
   }
   if (cluster.isPrimary && config.workers > 1) {

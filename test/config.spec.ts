@@ -156,7 +156,7 @@ describe('configuration', () => {
     it('refuses to start without Redis: each process would keep its own sessions', () => {
       const error = configError(withoutRedis);
       expect(error.message).toBe(
-        'REDIS_URL: is required in production (or REDIS_SENTINELS), unless SINGLE_PROCESS=true',
+        'REDIS_URL: is required in production (or REDIS_SENTINELS, REDIS_CLUSTER_NODES), unless SINGLE_PROCESS=true',
       );
       expect(configError({ ...withoutRedis, SINGLE_PROCESS: 'false' }).variable).toBe('REDIS_URL');
     });
@@ -201,7 +201,15 @@ describe('configuration', () => {
 
     it('documents every variable in .env.example, and nothing else, with values that pass validation', () => {
       expect(Object.keys(assignments).sort()).toEqual(schemaVariables);
-      expect(() => loadConfig(assignments)).not.toThrow();
+      // Sentinel and Cluster are alternatives: each example is valid, not both at once.
+      const { REDIS_CLUSTER_NODES, ...withSentinels } = assignments;
+      expect(() => loadConfig(withSentinels)).not.toThrow();
+      expect(() =>
+        loadConfig({ ...withSentinels, REDIS_SENTINELS: undefined, REDIS_CLUSTER_NODES }),
+      ).not.toThrow();
+      expect(() => loadConfig(assignments)).toThrow(
+        /^REDIS_CLUSTER_NODES: cannot be set with REDIS_SENTINELS/,
+      );
     });
 
     it("lists every variable in the README's configuration table, and nothing else", () => {

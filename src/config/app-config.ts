@@ -173,18 +173,24 @@ function lifetime(env: Env, context: AppContext): SessionLifetime {
  * seen by another: production needs Redis unless it runs a single process, said explicitly.
  */
 function checkSharedCache(env: Env): void {
-  const shared = env.REDIS_URL !== undefined || env.REDIS_SENTINELS !== undefined;
+  if (env.REDIS_SENTINELS !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
+    throw new ConfigError('REDIS_CLUSTER_NODES', 'cannot be set with REDIS_SENTINELS: pick one');
+  }
+  const shared =
+    env.REDIS_URL !== undefined ||
+    env.REDIS_SENTINELS !== undefined ||
+    env.REDIS_CLUSTER_NODES !== undefined;
   if (env.WORKERS > 1 && !shared) {
     throw new ConfigError(
       'WORKERS',
-      'above 1 needs REDIS_URL (or REDIS_SENTINELS), or set WORKERS=1: each worker would cache sessions in its own memory',
+      'above 1 needs REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES), or set WORKERS=1: each worker would cache sessions in its own memory',
     );
   }
   if (env.NODE_ENV !== 'production' || env.SINGLE_PROCESS) return;
-  if (env.REDIS_URL === undefined && env.REDIS_SENTINELS === undefined) {
+  if (!shared) {
     throw new ConfigError(
       'REDIS_URL',
-      'is required in production (or REDIS_SENTINELS), unless SINGLE_PROCESS=true',
+      'is required in production (or REDIS_SENTINELS, REDIS_CLUSTER_NODES), unless SINGLE_PROCESS=true',
     );
   }
 }
@@ -232,6 +238,8 @@ export function toAppConfig(env: Env): AppConfig {
         env.REDIS_SENTINELS === undefined
           ? undefined
           : { masterName: env.REDIS_SENTINEL_MASTER, nodes: env.REDIS_SENTINELS },
+      cluster:
+        env.REDIS_CLUSTER_NODES === undefined ? undefined : { nodes: env.REDIS_CLUSTER_NODES },
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     },
     sessions: {

@@ -197,6 +197,7 @@ export const envSchema = z.object({
   // Production without Redis only when this is the one and only process (see app-config).
   SINGLE_PROCESS: flag.default(false),
   REDIS_SENTINELS: nodeList.optional(),
+  REDIS_CLUSTER_NODES: nodeList.optional(),
   REDIS_SENTINEL_MASTER: z.string().min(1).default('mymaster'),
   REDIS_COMMAND_TIMEOUT_MS: positiveInt(60_000).default(200),
   CACHE_INVALIDATION_POLL_MS: positiveInt(60_000).default(1_000),

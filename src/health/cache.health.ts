@@ -18,12 +18,7 @@ export class CacheHealthIndicator {
   async check(key: string) {
     const indicator = this.indicators.check(key);
     if (!this.redis.configured) return indicator.up({ store: 'memory' });
-    const connected = await this.redis
-      .run((client) => client.ping())
-      .then(
-        () => true,
-        () => false,
-      );
+    const connected = await this.redis.ping();
     return indicator.up({ store: 'redis', connected });
   }
 }

@@ -34,6 +34,10 @@ return #KEYS`,
   Number,
 );
 
+function ttlArgument(tombstone: Tombstone): string {
+  return String(Math.max(1, Math.ceil(tombstone.ttlMs)));
+}
+
 /**
  * The cache of one namespace, in Redis or, without Redis, in process memory. It can only
  * form keys inside its namespace: `get('rates:USD_EUR')` in the `cache:web` store reads
@@ -71,6 +75,14 @@ export class NamespacedStore {
   /** Redis is configured; otherwise this store lives in process memory (one process only). */
   get usesRedis(): boolean {
     return this.memory === undefined;
+  }
+
+  /**
+   * Whether one step may read or write keys of different slots (no on Redis Cluster: there
+   * each key is a command of its own).
+   */
+  get multiKeySteps(): boolean {
+    return this.memory !== undefined || this.connection.multiSlotScripts;
   }
 
   /** Commands may be sent now: connected and no recent failure (always, in memory). */
@@ -136,11 +148,23 @@ export class NamespacedStore {
     for (const { key } of live) {
       if (!this.owns(key)) throw new Error(`Not a key of ${this.namespace}: ${key}`);
     }
-    await this.runOnFullKeys(
-      TOMBSTONES,
-      live.map((tombstone) => tombstone.key),
-      [TOMBSTONE, ...live.map((tombstone) => String(Math.max(1, Math.ceil(tombstone.ttlMs))))],
-      INVALIDATION,
+    if (this.multiKeySteps) {
+      await this.runOnFullKeys(
+        TOMBSTONES,
+        live.map((tombstone) => tombstone.key),
+        [TOMBSTONE, ...live.map((tombstone) => ttlArgument(tombstone))],
+        INVALIDATION,
+      );
+      return;
+    }
+    // On Cluster: one command per key (keys of several slots), each acknowledged by its shard.
+    await Promise.all(
+      live.map((tombstone) =>
+        this.runOnFullKeys(TOMBSTONES, [tombstone.key], [TOMBSTONE, ttlArgument(tombstone)], {
+          ...INVALIDATION,
+          routingKey: tombstone.key,
+        }),
+      ),
     );
   }
 

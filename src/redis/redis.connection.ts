@@ -1,32 +1,21 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   createClient,
+  createCluster,
   createSentinel,
   ErrorReply,
   type RedisClientType,
+  type RedisClusterType,
   type RedisSentinelType,
 } from '@redis/client';
+import calculateSlot from 'cluster-key-slot';
 
 /**
- * The commands the application sends. A plain client and a Sentinel-managed one both
- * offer them; keeping to this list keeps the code working on either.
+ * The commands the application sends, each on one key (scripts: on keys of one slot). A
+ * plain client, a Sentinel-managed one and a Cluster client all offer them, routing a
+ * command by its key on Cluster; keeping to this list keeps the code working on all three.
  */
-export type RedisClient = Pick<
-  RedisClientType,
-  'get' | 'set' | 'del' | 'incr' | 'pExpire' | 'pTTL' | 'eval' | 'evalSha' | 'ping' | 'wait'
-> & { multi(): RedisBatch };
-
-type SetOptions = Parameters<RedisClientType['set']>[2];
-
-/** A pipeline of the commands above, sent in one write (`execAsPipeline`), not a transaction. */
-export interface RedisBatch {
-  get(key: string): RedisBatch;
-  set(key: string, value: string, options?: SetOptions): RedisBatch;
-  incr(key: string): RedisBatch;
-  pExpire(key: string, ms: number, mode?: 'NX' | 'XX' | 'GT' | 'LT'): RedisBatch;
-  pTTL(key: string): RedisBatch;
-  execAsPipeline(): Promise<unknown[]>;
-}
+export type RedisClient = Pick<RedisClientType, 'get' | 'set' | 'del' | 'eval' | 'evalSha'>;
 
 export interface RedisOptions {
   /**
@@ -37,6 +26,13 @@ export interface RedisOptions {
   /** Redis Sentinel: the sentinels to ask and the name of the master they watch. */
   readonly sentinel?: {
     readonly masterName: string;
+    readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  };
+  /**
+   * Redis Cluster: some of its nodes (the rest are discovered). The URL, if any, gives the
+   * credentials.
+   */
+  readonly cluster?: {
     readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
   };
   /** Upper bound on one command, after which the caller falls back. */
@@ -59,10 +55,13 @@ export interface CommandOptions {
    */
   readonly evenAfterFailure?: boolean;
   /**
-   * With Sentinel, succeed only once a replica holds the write (WAIT): a failover promotes a
-   * replica, and a tombstone that only the lost master held would bring a revoked session back.
+   * Succeed only once a replica holds the write (WAIT), where there are replicas (Sentinel;
+   * Cluster shards that have them): a failover promotes a replica, and a tombstone that only
+   * the lost master held would bring a revoked session back.
    */
   readonly replicated?: boolean;
+  /** On Cluster, the key the command writes: its shard is the one whose replica must acknowledge. */
+  readonly routingKey?: string;
 }
 
 /** How invalidations (tombstones) are sent. */
@@ -116,25 +115,42 @@ export class RedisConnection implements OnApplicationShutdown {
   private sweeper: NodeJS.Timeout | undefined;
   /** How often overdue commands are looked for: a timeout fires at most this much late. */
   private readonly sweepMs: number;
-  readonly client: RedisClientType | RedisSentinelType | undefined;
+  readonly client: RedisClientType | RedisSentinelType | RedisClusterType | undefined;
 
   constructor(private readonly options: RedisOptions) {
     this.sweepMs = Math.max(5, Math.floor(options.commandTimeoutMs / 4));
     this.client =
-      options.sentinel !== undefined
-        ? this.createSentinel(options.sentinel, options.url)
-        : options.url === undefined
-          ? undefined
-          : this.createClient(options.url);
+      options.cluster !== undefined
+        ? this.createCluster(options.cluster, options.url)
+        : options.sentinel !== undefined
+          ? this.createSentinel(options.sentinel, options.url)
+          : options.url === undefined
+            ? undefined
+            : this.createClient(options.url);
   }
 
   get configured(): boolean {
     return this.client !== undefined;
   }
 
+  /**
+   * Whether a script may touch keys of several slots. Not on Cluster: there, every step is
+   * one key (or keys of one slot), and reads of keys on two shards are two commands.
+   */
+  get multiSlotScripts(): boolean {
+    return this.options.cluster === undefined;
+  }
+
+  /** Connected (a Cluster client: open; its nodes' failures count below). */
+  private get isUp(): boolean {
+    const client = this.client;
+    if (client === undefined) return false;
+    return 'isReady' in client ? client.isReady : client.isOpen;
+  }
+
   /** Connected, and no recent failure. */
   get healthy(): boolean {
-    return this.client?.isReady === true && Date.now() >= this.failingUntil;
+    return this.isUp && Date.now() >= this.failingUntil;
   }
 
   /** Starts connecting; waits briefly so the first requests find the cache, never fails. */
@@ -163,29 +179,64 @@ export class RedisConnection implements OnApplicationShutdown {
     this.failureListeners.push(listener);
   }
 
-  /** Runs a raw command on the shared client, bounded in time. */
+  /** Runs a command on the shared client, bounded in time. */
   run<T>(command: (client: RedisClient) => Promise<T>, options: CommandOptions = {}): Promise<T> {
-    const client = this.client;
+    const client = this.client as RedisClient | undefined;
     if (client === undefined) return Promise.reject(new RedisUnavailableError('not configured'));
-    if (options.replicated !== true || this.options.sentinel === undefined)
-      return this.guard(() => command(client), options);
+    if (options.replicated !== true) return this.guard(() => command(client), options);
     return this.guard(async () => {
       const result = await command(client);
-      // Half the command's budget, so that Redis answers before the guard gives up.
-      const acknowledged = await client.wait(1, Math.max(1, this.options.commandTimeoutMs >> 1));
-      if (acknowledged < 1) throw new RedisUnavailableError('no replica acknowledged the write');
+      await this.awaitReplica(options.routingKey);
       return result;
     }, options);
+  }
+
+  /** Whether Redis answers PING (on Cluster: every master). */
+  async ping(): Promise<boolean> {
+    const client = this.client;
+    if (client === undefined) return false;
+    return this.guard(async () => {
+      if (this.options.cluster === undefined) {
+        await (client as RedisClientType).ping();
+      } else {
+        const cluster = client as RedisClusterType;
+        await Promise.all(
+          cluster.masters.map(async (master) => (await cluster.nodeClient(master)).ping()),
+        );
+      }
+      return true;
+    }).catch(() => false);
+  }
+
+  /**
+   * WAIT for one replica of the connection that made the write — the Sentinel master's, or
+   * on Cluster the master of `routingKey`'s slot, when that shard has replicas.
+   */
+  private async awaitReplica(routingKey: string | undefined): Promise<void> {
+    // Half the command's budget, so that Redis answers before the guard gives up.
+    const timeout = Math.max(1, this.options.commandTimeoutMs >> 1);
+    let waiter: Pick<RedisClientType, 'wait'> | undefined;
+    if (this.options.sentinel !== undefined) waiter = this.client;
+    if (this.options.cluster !== undefined && routingKey !== undefined) {
+      const cluster = this.client as RedisClusterType;
+      const shard = cluster.slots[calculateSlot(routingKey)];
+      if (shard === undefined || (shard.replicas?.length ?? 0) === 0) return;
+      waiter = await cluster.nodeClient(shard.master);
+    }
+    if (waiter === undefined) return;
+    if ((await waiter.wait(1, timeout)) < 1) {
+      throw new RedisUnavailableError('no replica acknowledged the write');
+    }
   }
 
   /** Bounds any Redis-backed operation (such as a cache-manager call) in time. */
   guard<T>(operation: () => Promise<T>, options: CommandOptions = {}): Promise<T> {
     const client = this.client;
-    const mayTry = this.healthy || (options.evenAfterFailure === true && client?.isReady === true);
+    const mayTry = this.healthy || (options.evenAfterFailure === true && this.isUp);
     if (client !== undefined && !mayTry) {
       this.counters.shortCircuited++;
       return Promise.reject(
-        new RedisUnavailableError(client.isReady ? 'recent failure' : 'disconnected'),
+        new RedisUnavailableError(this.isUp ? 'recent failure' : 'disconnected'),
       );
     }
     this.counters.commands++;
@@ -297,6 +348,30 @@ export class RedisConnection implements OnApplicationShutdown {
           this.connected(`Redis master is ${event.node.host}:${event.node.port}`);
         }
       },
+    );
+    return client;
+  }
+
+  private createCluster(
+    cluster: NonNullable<RedisOptions['cluster']>,
+    url: string | undefined,
+  ): RedisClusterType {
+    const credentials = url === undefined ? undefined : new URL(url);
+    const client = createCluster({
+      rootNodes: cluster.nodes.map((node) => ({ socket: { host: node.host, port: node.port } })),
+      defaults: {
+        ...NODE_OPTIONS,
+        username: decodeURIComponent(credentials?.username ?? '') || undefined,
+        password: decodeURIComponent(credentials?.password ?? '') || undefined,
+      },
+      // Writes and reads on masters only: a replica may lag behind a tombstone.
+      useReplicas: false,
+    });
+    client.on('error', (error: unknown) => this.recordFailure(error));
+    client.on('node-error', (error: unknown) => this.recordFailure(error));
+    client.on('connect', () => this.connected('Redis Cluster connected'));
+    client.on('node-ready', (node: { host?: string; port?: number }) =>
+      this.connected(`Redis Cluster node ${node.host ?? '?'}:${node.port ?? '?'} ready`),
     );
     return client;
   }

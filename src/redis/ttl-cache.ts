@@ -57,7 +57,8 @@ export class TtlCache {
   async delete(...keys: string[]): Promise<boolean> {
     if (keys.length === 0) return true;
     try {
-      await this.connection.guard(() => this.cache.mdel(keys));
+      // One command per key: on Redis Cluster, keys of several slots cannot go together.
+      await Promise.all(keys.map((key) => this.connection.guard(() => this.cache.del(key))));
       return true;
     } catch (error) {
       this.logger.warn(`delete of ${keys.join(', ')} failed: ${String(error)}`);

@@ -83,12 +83,18 @@ export class SessionCache {
     return { key: this.userKey(context, userId), expiresAt: Date.now() + USER_CACHE_MS };
   }
 
+  /**
+   * One round trip where a script may read two keys (one server, Sentinel, memory); on
+   * Redis Cluster, where the session and its user live on different shards, two reads.
+   */
   async lookup(context: string, sessionId: string): Promise<CacheLookup> {
-    const [rawSession, rawUser] = await this.store.run(
-      LOOKUP,
-      [this.sessionPath(context, sessionId)],
-      [this.store.key(this.userPath(context, '')), TOMBSTONE],
-    );
+    const [rawSession, rawUser] = this.store.multiKeySteps
+      ? await this.store.run(
+          LOOKUP,
+          [this.sessionPath(context, sessionId)],
+          [this.store.key(this.userPath(context, '')), TOMBSTONE],
+        )
+      : await this.readTwice(context, sessionId);
     if (rawSession === undefined) return { session: undefined, user: undefined };
     if (rawSession === TOMBSTONE) return { session: 'revoked', user: undefined };
     const entry = JSON.parse(rawSession) as CachedSession;
@@ -104,6 +110,16 @@ export class SessionCache {
         ? undefined
         : (JSON.parse(rawUser) as Principal);
     return { session, user };
+  }
+
+  private async readTwice(
+    context: string,
+    sessionId: string,
+  ): Promise<[string | undefined, string | undefined]> {
+    const session = await this.store.get(this.sessionPath(context, sessionId));
+    if (session === undefined || session === TOMBSTONE) return [session, undefined];
+    const userId = (JSON.parse(session) as CachedSession).u;
+    return [session, await this.store.get(this.userPath(context, userId))];
   }
 
   /** Caches a session (and its user) unless an entry, live or revoked, is already there. */

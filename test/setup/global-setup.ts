@@ -24,6 +24,8 @@ const WEB_REPLICA = nameOf('web_replica');
  * lives in the identity database, and every process draining it must share one Redis.
  */
 const IDENTITY_OWN_REDIS = nameOf('identity_own_redis');
+/** The same, for the test on Redis Cluster. */
+const IDENTITY_CLUSTER = nameOf('identity_cluster');
 /** The example host app's own database (examples/host-app), which it migrates itself. */
 const HOST_APP = nameOf('host_app');
 /** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
@@ -33,7 +35,13 @@ export default async function globalSetup(): Promise<void> {
   const admin = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await admin.connect();
   try {
-    const names = [...DATABASES.map(nameOf), WEB_REPLICA, IDENTITY_OWN_REDIS, HOST_APP];
+    const names = [
+      ...DATABASES.map(nameOf),
+      WEB_REPLICA,
+      IDENTITY_OWN_REDIS,
+      IDENTITY_CLUSTER,
+      HOST_APP,
+    ];
     for (const database of names) {
       const name = admin.escapeIdentifier(database);
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -61,6 +69,17 @@ export default async function globalSetup(): Promise<void> {
       ...process.env,
       ...urls,
       DATABASE_IDENTITY_URL: `${POSTGRES}/${IDENTITY_OWN_REDIS}`,
+      DATABASE_WEB_URL: `${POSTGRES}/${WEB_REPLICA}`,
+      APP_CONTEXTS: 'web',
+      NODE_ENV: 'test',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  execFileSync(process.execPath, ['dist/migrate.cli.js'], {
+    env: {
+      ...process.env,
+      ...urls,
+      DATABASE_IDENTITY_URL: `${POSTGRES}/${IDENTITY_CLUSTER}`,
       DATABASE_WEB_URL: `${POSTGRES}/${WEB_REPLICA}`,
       APP_CONTEXTS: 'web',
       NODE_ENV: 'test',
