@@ -10,6 +10,7 @@ import {
   CONTEXTS,
   Database,
   databasesFor,
+  migratesDatabase,
 } from './common/app-context.js';
 import { HttpErrorFilter } from './common/http/http-error.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -85,7 +86,15 @@ export class AppModule {
         LoggerModule.forRoot(loggerParams(config.log.level)),
         DatabaseModule.forRoot(
           config.database,
-          Object.fromEntries(databases.map((database) => [database, SCHEMAS[database]])),
+          Object.fromEntries(
+            databases.map((database) => [
+              database,
+              // A borrowed database is migrated by the processes of the application that owns it.
+              migratesDatabase(config.contexts, database)
+                ? SCHEMAS[database]
+                : { ...SCHEMAS[database], migrations: [] },
+            ]),
+          ),
         ),
         RedisModule.forRoot(config.redis),
         HealthModule.forRoot(databases),

@@ -17,7 +17,7 @@ import {
   ProviderSecretGuard,
 } from './orders/provider.controller.js';
 import { RatesController } from './rates/rates.controller.js';
-import { RatesService } from './rates/rates.service.js';
+import { WebServicesModule } from './web-services.module.js';
 
 const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
 
@@ -26,6 +26,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
   imports: [
     TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
     RedisModule.forFeature(cacheNamespace),
+    WebServicesModule,
     IdentityModule.forFeature({
       context: AppContext.Web,
       path: `${routePrefix}/auth`,
@@ -40,7 +41,6 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
     TelegramLinkController,
   ],
   providers: [
-    RatesService,
     OrdersService,
     AnalyticsService,
     ProviderSecretGuard,
@@ -51,6 +51,6 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
         config.get('exchange', { infer: true }).providerSecret,
     },
   ],
-  exports: [RatesService],
+  exports: [WebServicesModule],
 })
 export class WebModule {}
