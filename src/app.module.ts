@@ -19,6 +19,7 @@ import { DEFAULT_PERMISSIONS } from './common/permissions.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/index.js';
 import {
   type IdentityContextOptions,
   IdentityModule,
@@ -98,6 +99,7 @@ export class AppModule {
         ),
         RedisModule.forRoot(config.redis),
         HealthModule.forRoot(databases),
+        MetricsModule.forRoot({ token: config.metricsToken, databases }),
         IdentityModule.forRootAsync({
           dataSource: Database.Identity,
           inject: [RedisConnection],

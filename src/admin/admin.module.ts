@@ -4,8 +4,12 @@ import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
 import { IdentityModule } from '../identity/index.js';
 import { RedisModule } from '../redis/index.js';
 import { AuditModule } from './audit/audit.module.js';
+import { ConfigurationsModule } from './configurations/configurations.module.js';
 import { ADMIN_ENTITIES } from './entities/index.js';
 import { FirstAdmin } from './first-admin.js';
+import { AdminMetricsModule } from './metrics/admin-metrics.module.js';
+import { AdminRatesModule } from './rates/rates.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { StepUpModule } from './step-up/step-up.module.js';
 import { AdminUsersModule } from './users/users.module.js';
@@ -25,6 +29,10 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Admin];
     SettingsModule,
     StepUpModule,
     AdminUsersModule,
+    ConfigurationsModule,
+    AdminRatesModule,
+    AdminMetricsModule,
+    ReportsModule,
   ],
   providers: [FirstAdmin],
 })

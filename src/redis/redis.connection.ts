@@ -13,7 +13,18 @@ import {
  */
 export type RedisClient = Pick<
   RedisClientType,
-  'get' | 'set' | 'del' | 'incr' | 'pExpire' | 'pTTL' | 'eval' | 'evalSha' | 'ping' | 'wait'
+  | 'get'
+  | 'set'
+  | 'del'
+  | 'incr'
+  | 'pExpire'
+  | 'pTTL'
+  | 'eval'
+  | 'evalSha'
+  | 'ping'
+  | 'wait'
+  | 'info'
+  | 'scan'
 > & { multi(): RedisBatch };
 
 type SetOptions = Parameters<RedisClientType['set']>[2];
@@ -104,6 +115,7 @@ export class RedisConnection implements OnApplicationShutdown {
   private lastErrorLogAt = 0;
   private readonly readyListeners: Array<() => void> = [];
   private readonly failureListeners: Array<() => void> = [];
+  private readonly commandListeners: Array<(seconds: number, failed: boolean) => void> = [];
   readonly counters: RedisCounters = { commands: 0, errors: 0, timeouts: 0, shortCircuited: 0 };
   readonly client: RedisClientType | RedisSentinelType | undefined;
 
@@ -151,6 +163,11 @@ export class RedisConnection implements OnApplicationShutdown {
     this.failureListeners.push(listener);
   }
 
+  /** Called after every command with its duration and whether it failed (metrics). */
+  onCommand(listener: (seconds: number, failed: boolean) => void): void {
+    this.commandListeners.push(listener);
+  }
+
   /** Runs a raw command on the shared client, bounded in time. */
   run<T>(command: (client: RedisClient) => Promise<T>, options: CommandOptions = {}): Promise<T> {
     const client = this.client;
@@ -175,6 +192,8 @@ export class RedisConnection implements OnApplicationShutdown {
       throw new RedisUnavailableError(client.isReady ? 'recent failure' : 'disconnected');
     }
     this.counters.commands++;
+    const startedAt = performance.now();
+    let failed = false;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
     const timeout = new Promise<never>((_, reject) => {
@@ -194,6 +213,7 @@ export class RedisConnection implements OnApplicationShutdown {
       });
       return await Promise.race([attempt, timeout]);
     } catch (error) {
+      failed = true;
       // An error reply is Redis answering (a script error, a wrong type): not an outage.
       if (error instanceof ErrorReply) throw error;
       this.recordFailure(error);
@@ -202,6 +222,10 @@ export class RedisConnection implements OnApplicationShutdown {
         : new RedisUnavailableError(errorMessage(error));
     } finally {
       clearTimeout(timer);
+      if (this.commandListeners.length > 0) {
+        const seconds = (performance.now() - startedAt) / 1_000;
+        for (const listener of this.commandListeners) listener(seconds, failed);
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import { AnalyticsController } from './analytics/analytics.controller.js';
 import { AnalyticsService } from './analytics/analytics.service.js';
 import { WEB_ENTITIES } from './entities/index.js';
 import { OrdersController } from './orders/orders.controller.js';
+import { OrdersMetrics } from './orders/orders-metrics.js';
 import { OrdersService } from './orders/orders.service.js';
 import {
   PROVIDER_SECRET,
@@ -42,6 +43,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
   ],
   providers: [
     OrdersService,
+    OrdersMetrics,
     AnalyticsService,
     ProviderSecretGuard,
     {
