@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
@@ -158,7 +159,7 @@ describe('the audit trail', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await http(app)
+      const page: Response = await http(app)
         .get('/admin/audit')
         .query({
           actor: admin.user.id,

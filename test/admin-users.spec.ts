@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppContext } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
@@ -42,7 +43,7 @@ describe('admin: users and their sessions', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await http(app)
+      const page: Response = await http(app)
         .get('/admin/users')
         .query({ q: marker.toUpperCase(), limit: 2, ...(cursor === null ? {} : { cursor }) })
         .set('Cookie', admin.cookie)

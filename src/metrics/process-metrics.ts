@@ -3,7 +3,7 @@ import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../common/app-context.js';
 import { SecurityEventsService } from '../identity/index.js';
@@ -70,30 +70,30 @@ export class ProcessMetrics implements OnModuleInit {
   }
 
   private sessionCache(): void {
-    const results = this.registry.counter(
-      'session_validations_total',
-      'Session validations by how the cache answered (hit, miss, postgres_fallback)',
-      ['result'],
-    );
-    const counted = { cacheHits: 0, cacheMisses: 0, fallbacks: 0 };
-    this.registry.gauge(
+    const pending = this.registry.gauge(
       'session_invalidations_pending',
       'Cache invalidations recorded and not yet applied to Redis (all processes)',
       [],
-      async (gauge) => {
-        const now: SessionMetrics = await this.sessions.metrics();
-        // Counters are monotonic in the session store: add what happened since the last scrape.
-        results.inc({ result: 'hit' }, now.cacheHits - counted.cacheHits);
-        results.inc({ result: 'miss' }, now.cacheMisses - counted.cacheMisses);
-        results.inc({ result: 'postgres_fallback' }, now.fallbacks - counted.fallbacks);
-        Object.assign(counted, {
-          cacheHits: now.cacheHits,
-          cacheMisses: now.cacheMisses,
-          fallbacks: now.fallbacks,
-        });
-        gauge.set(now.invalidationsPending);
-      },
     );
+    const counted = { cacheHits: 0, cacheMisses: 0, fallbacks: 0 };
+    const sessions = this.sessions;
+    new Counter({
+      name: 'session_validations_total',
+      help: 'Session validations by how the cache answered (hit, miss, postgres_fallback)',
+      labelNames: ['result'],
+      registers: [this.registry],
+      // The session store counts; each scrape adds what happened since the last one.
+      async collect() {
+        const now: SessionMetrics = await sessions.metrics();
+        this.inc({ result: 'hit' }, now.cacheHits - counted.cacheHits);
+        this.inc({ result: 'miss' }, now.cacheMisses - counted.cacheMisses);
+        this.inc({ result: 'postgres_fallback' }, now.fallbacks - counted.fallbacks);
+        counted.cacheHits = now.cacheHits;
+        counted.cacheMisses = now.cacheMisses;
+        counted.fallbacks = now.fallbacks;
+        pending.set(now.invalidationsPending);
+      },
+    });
   }
 
   private redisCommands(): void {
