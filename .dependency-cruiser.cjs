@@ -4,7 +4,7 @@
  * (identity, session) and the shared floors (redis, database, config, common); nothing
  * points back up.
  */
-const FOLDERS = '(web|admin|bot|identity|session|redis|health)';
+const FOLDERS = '(web|admin|bot|identity|session|redis|health|metrics)';
 
 module.exports = {
   forbidden: [
@@ -49,6 +49,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(identity|session)/' },
       to: { path: '^src/(web|admin|bot|config|health|app\\.|main|schemas)' },
+    },
+    {
+      name: 'metrics-knows-no-application',
+      comment:
+        'metrics/ measures the process (identity, sessions, Redis, pools); applications add their own metrics to its registry.',
+      severity: 'error',
+      from: { path: '^src/metrics/' },
+      to: { path: '^src/(web|admin|bot|health|app\\.|main|schemas)' },
     },
     {
       name: 'session-reaches-redis-only-through-its-store',

@@ -9,6 +9,7 @@ import {
   CONTEXTS,
   Database,
   databasesFor,
+  migratesDatabase,
 } from './common/app-context.js';
 import { HttpErrorFilter } from './common/http/http-error.filter.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -16,6 +17,7 @@ import { DEFAULT_PERMISSIONS } from './common/permissions.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/index.js';
 import {
   type IdentityContextOptions,
   IdentityModule,
@@ -82,10 +84,19 @@ export class AppModule {
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
         DatabaseModule.forRoot(
           config.database,
-          Object.fromEntries(databases.map((database) => [database, SCHEMAS[database]])),
+          Object.fromEntries(
+            databases.map((database) => [
+              database,
+              // A borrowed database is migrated by the processes of the application that owns it.
+              migratesDatabase(config.contexts, database)
+                ? SCHEMAS[database]
+                : { ...SCHEMAS[database], migrations: [] },
+            ]),
+          ),
         ),
         RedisModule.forRoot(config.redis),
         HealthModule.forRoot(databases),
+        MetricsModule.forRoot({ token: config.metricsToken, databases }),
         IdentityModule.forRootAsync({
           dataSource: Database.Identity,
           inject: [RedisConnection],

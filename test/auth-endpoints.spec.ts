@@ -1,3 +1,4 @@
+import { FIRST_ADMIN_PERMISSIONS } from '../src/common/permissions.js';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -159,12 +160,7 @@ describe('auth endpoints (web and admin)', () => {
           ),
         )
         .expect(200);
-      expect(me.body.permissions).toEqual([
-        'admins:manage',
-        'analytics:read',
-        'rates:manage',
-        'users:manage',
-      ]);
+      expect(me.body.permissions).toEqual([...FIRST_ADMIN_PERMISSIONS].sort());
     });
   });
 

@@ -132,6 +132,41 @@ describe('configuration', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('needs the web database for an admin-only process: rates and reports go through the web services', () => {
+    const config = loadConfig({
+      APP_CONTEXTS: 'admin',
+      DATABASE_IDENTITY_URL: URLS.DATABASE_IDENTITY_URL,
+      DATABASE_ADMIN_URL: URLS.DATABASE_ADMIN_URL,
+      DATABASE_WEB_URL: URLS.DATABASE_WEB_URL,
+    });
+    expect(Object.keys(config.database.urls).sort()).toEqual(['admin', 'identity', 'web']);
+    expect(
+      configError({
+        APP_CONTEXTS: 'admin',
+        DATABASE_IDENTITY_URL: URLS.DATABASE_IDENTITY_URL,
+        DATABASE_ADMIN_URL: URLS.DATABASE_ADMIN_URL,
+      }).variable,
+    ).toBe('DATABASE_WEB_URL');
+  });
+
+  it('reads the step-up window and the metrics token, refusing malformed ones', () => {
+    const config = loadConfig({
+      ...URLS,
+      ADMIN_STEP_UP_SECONDS: '120',
+      METRICS_TOKEN: 'a'.repeat(16),
+    });
+    expect(config.admin.stepUpSeconds).toBe(120);
+    expect(config.metricsToken).toBe('a'.repeat(16));
+    expect(loadConfig(URLS).admin.stepUpSeconds).toBe(600);
+    expect(loadConfig(URLS).metricsToken).toBeUndefined();
+    expect(configError({ ...URLS, ADMIN_STEP_UP_SECONDS: '0' }).message).toMatch(
+      /^ADMIN_STEP_UP_SECONDS: /,
+    );
+    expect(configError({ ...URLS, METRICS_TOKEN: 'short' }).message).toBe(
+      'METRICS_TOKEN: must be at least 16 characters',
+    );
+  });
+
   it('names the missing URL when only some are set', () => {
     const { DATABASE_ADMIN_URL: _omitted, ...rest } = URLS;
     expect(configError(rest).variable).toBe('DATABASE_ADMIN_URL');

@@ -75,6 +75,7 @@ describe('database roles of the compose stack', () => {
     // As in the compose stack: each database migrated by the role that owns it.
     await migrate(Database.Identity, 'identity');
     await migrate(Database.Web, 'web');
+    await migrate(Database.Admin, 'admin');
   }, 60_000);
 
   afterAll(async () => {
@@ -88,6 +89,45 @@ describe('database roles of the compose stack', () => {
         /permission denied for database/,
       );
     }
+  });
+
+  it('does not let the admin role change or remove audit rows, though it owns the table', async () => {
+    await asRole('admin', 'exchanger_admin', async (client) => {
+      await client.query(
+        `INSERT INTO audit_logs (action, resource_type) VALUES ('test.action', 'test')`,
+      );
+      await expect(client.query(`UPDATE audit_logs SET action = 'forged'`)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(client.query('DELETE FROM audit_logs')).rejects.toThrow(/permission denied/);
+      await expect(client.query('TRUNCATE audit_logs')).rejects.toThrow(/permission denied/);
+      const { rowCount } = await client.query(
+        `SELECT 1 FROM audit_logs WHERE action = 'test.action'`,
+      );
+      expect(rowCount).toBe(1);
+    });
+  });
+
+  it('lets the admin role read the web data it reports on and add rates, nothing more', async () => {
+    await asRole('admin', 'exchanger_web', async (client) => {
+      await client.query('SELECT count(*) FROM orders');
+      await client.query('SELECT count(*) FROM transactions');
+      await client.query(
+        `INSERT INTO exchange_rates (from_currency, to_currency, rate) VALUES ('AAA', 'BBB', 1)`,
+      );
+      await client.query(`INSERT INTO outbox (topic, payload) VALUES ('admin.audit', '{}')`);
+      await client.query(`DELETE FROM outbox WHERE topic = 'admin.audit'`);
+      await expect(client.query(`UPDATE orders SET status = 'completed'`)).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(client.query('DELETE FROM exchange_rates')).rejects.toThrow(/permission denied/);
+      await expect(client.query('SELECT count(*) FROM payments')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(client.query('CREATE TABLE stray (id int)')).rejects.toThrow(
+        /permission denied/,
+      );
+    });
   });
 
   it('does not let the bot role connect to the web database', async () => {

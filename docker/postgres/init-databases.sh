@@ -21,6 +21,10 @@ CREATE DATABASE exchanger_bot OWNER exchanger_bot;
 
 REVOKE ALL ON DATABASE exchanger_identity, exchanger_web, exchanger_admin, exchanger_bot FROM PUBLIC;
 GRANT CONNECT ON DATABASE exchanger_identity TO exchanger_web, exchanger_admin, exchanger_bot;
+-- The admin sets rates and reports on web data through the web application's services; its
+-- rights on the web tables are granted by the web migrations (GrantStaffAccess): read the
+-- rates, orders and ledger, add rates, use the outbox. Nothing else.
+GRANT CONNECT ON DATABASE exchanger_web TO exchanger_admin;
 SQL
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname exchanger_identity <<'SQL'
@@ -31,6 +35,9 @@ ALTER DEFAULT PRIVILEGES FOR ROLE exchanger_identity IN SCHEMA public
 ALTER DEFAULT PRIVILEGES FOR ROLE exchanger_identity IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO exchanger_web, exchanger_admin, exchanger_bot;
 SQL
+
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname exchanger_web \
+  -c "GRANT USAGE ON SCHEMA public TO exchanger_admin;"
 
 for database in exchanger_web exchanger_admin exchanger_bot; do
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$database" \

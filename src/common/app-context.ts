@@ -29,12 +29,22 @@ export interface ContextDescriptor {
   readonly sessionCookie: string;
   /** Redis namespace of the application's data cache (SPEC §3). */
   readonly cacheNamespace: string;
+  /**
+   * Other applications' databases this one reaches through their exported services (the
+   * admin sets rates and reports on web data through the web application's services).
+   */
+  readonly borrowedDatabases: readonly Database[];
 }
 
-function describe(context: AppContext, database: Database): ContextDescriptor {
+function describe(
+  context: AppContext,
+  database: Database,
+  borrowedDatabases: readonly Database[] = [],
+): ContextDescriptor {
   return {
     context,
     database,
+    borrowedDatabases,
     routePrefix: database,
     sessionCookie: `${context}_session`,
     cacheNamespace: `cache:${context}`,
@@ -43,13 +53,25 @@ function describe(context: AppContext, database: Database): ContextDescriptor {
 
 export const CONTEXTS: Readonly<Record<AppContext, ContextDescriptor>> = {
   [AppContext.Web]: describe(AppContext.Web, Database.Web),
-  [AppContext.Admin]: describe(AppContext.Admin, Database.Admin),
+  [AppContext.Admin]: describe(AppContext.Admin, Database.Admin, [Database.Web]),
   [AppContext.Telegram]: describe(AppContext.Telegram, Database.Bot),
 };
 
 /** Databases a process needs when it mounts the given contexts: identity always. */
 export function databasesFor(contexts: readonly AppContext[]): Database[] {
-  return [Database.Identity, ...contexts.map((context) => CONTEXTS[context].database)];
+  const used = contexts.flatMap((context) => [
+    CONTEXTS[context].database,
+    ...CONTEXTS[context].borrowedDatabases,
+  ]);
+  return [...new Set([Database.Identity, ...used])];
+}
+
+/** Whether a process mounting these contexts migrates the database (it is not only borrowed). */
+export function migratesDatabase(contexts: readonly AppContext[], database: Database): boolean {
+  return (
+    database === Database.Identity ||
+    contexts.some((context) => CONTEXTS[context].database === database)
+  );
 }
 
 /** Default PostgreSQL database name: `exchanger_identity`, `exchanger_web`, … */

@@ -9,6 +9,14 @@ export const Permission = {
   /** Making staff: the admin role, and granting or revoking users:manage and admins:manage. */
   AdminsManage: 'admins:manage',
   RatesManage: 'rates:manage',
+  /** Reading the staff audit trail. */
+  AuditRead: 'audit:read',
+  /** Admin settings and versioned configurations (alert rules, rate bounds). */
+  SettingsManage: 'settings:manage',
+  /** The admin panel's metric series and alerts. */
+  MetricsRead: 'metrics:read',
+  /** Requesting, reading and downloading reports. */
+  ReportsManage: 'reports:manage',
 } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
 
@@ -21,10 +29,14 @@ export const DEFAULT_PERMISSIONS: Readonly<Record<AppContext, readonly Permissio
   [AppContext.Telegram]: [Permission.OrdersRead, Permission.OrdersWrite],
 };
 
-/** What the first admin account receives. */
+/** What the first admin account receives: every admin permission. */
 export const FIRST_ADMIN_PERMISSIONS: readonly Permission[] = [
   Permission.UsersManage,
   Permission.AdminsManage,
   Permission.RatesManage,
   Permission.AnalyticsRead,
+  Permission.AuditRead,
+  Permission.SettingsManage,
+  Permission.MetricsRead,
+  Permission.ReportsManage,
 ];

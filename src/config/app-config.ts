@@ -91,6 +91,12 @@ export interface AppConfig {
   readonly firstAdmin: { readonly email: string; readonly password: string } | undefined;
   /** Shared secret the Telegram bot presents to link accounts; unset: linking is off. */
   readonly botApiSecret: string | undefined;
+  readonly admin: {
+    /** Default step-up window: dangerous actions need a password entered this recently. */
+    readonly stepUpSeconds: number;
+  };
+  /** Bearer token of GET /metrics; unset: the endpoint is off (404). */
+  readonly metricsToken: string | undefined;
   readonly exchange: {
     /** Currency codes orders and rates may use. */
     readonly currencies: readonly string[];
@@ -264,6 +270,8 @@ export function toAppConfig(env: Env): AppConfig {
     },
     firstAdmin: firstAdmin(env),
     botApiSecret: env.BOT_API_SECRET,
+    admin: { stepUpSeconds: env.ADMIN_STEP_UP_SECONDS },
+    metricsToken: env.METRICS_TOKEN,
     exchange: {
       currencies: env.SUPPORTED_CURRENCIES,
       maxOrderAmount: env.ORDER_MAX_AMOUNT,

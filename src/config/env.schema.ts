@@ -229,6 +229,9 @@ export const envSchema = z.object({
     .max(128, { message: 'must be 8 to 128 characters' })
     .optional(),
   BOT_API_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  // Default of the admin setting stepUp.windowSeconds (staff may change it at run time).
+  ADMIN_STEP_UP_SECONDS: seconds(DAY).default(600),
+  METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
 
   SUPPORTED_CURRENCIES: currencyList.default([
     'USD',

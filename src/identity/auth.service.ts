@@ -1,6 +1,11 @@
 import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { TooManyRequestsException } from '../common/http/errors.js';
-import { type ClientInfo, type CreatedSession, SessionService } from '../session/index.js';
+import {
+  type ClientInfo,
+  type CreatedSession,
+  type SessionState,
+  SessionService,
+} from '../session/index.js';
 import type { User } from './entities/index.js';
 import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from './identity.options.js';
 import { type Attempt, LoginThrottle } from './login-throttle.js';
@@ -66,9 +71,16 @@ export class AuthService {
     const passwordMatches = await this.hasher.verify(user?.passwordHash, password);
     const roleAllowed =
       requiredRole === undefined || (user?.role as string | undefined) === requiredRole;
-    if (user === null || !passwordMatches || !roleAllowed) {
+    const disabled = user?.disabledAt != null;
+    if (user === null || !passwordMatches || !roleAllowed || disabled) {
       const reason =
-        user === null ? 'unknown_account' : passwordMatches ? 'role_refused' : 'wrong_password';
+        user === null
+          ? 'unknown_account'
+          : !passwordMatches
+            ? 'wrong_password'
+            : disabled
+              ? 'disabled'
+              : 'role_refused';
       await this.recordFailure('login.failed', context, user?.id ?? null, client, attempt, {
         email: address,
         reason,
@@ -155,6 +167,56 @@ export class AuthService {
     await this.users.changePassword(userId, newPassword, sessionId, (manager) =>
       this.events.record({ type: 'password.changed', context, userId, client }, manager),
     );
+  }
+
+  /**
+   * The user of a session enters their password again (step-up before a dangerous action).
+   * Throttled like a login, and a wrong password counts like a failed one: once the account
+   * is locked, the session that tried ends. Recorded as `password.confirmed` for the session.
+   */
+  async confirmPassword(
+    context: string,
+    userId: string,
+    sessionId: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<void> {
+    const user = await this.users.get(userId);
+    const attempt = await this.reserve(
+      context,
+      normalizeEmail(user.email),
+      client,
+      'Too many wrong passwords; log in again later',
+      sessionId,
+    );
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      await this.recordFailure('password.failed', context, userId, client, attempt, {});
+      if (attempt.locks) {
+        await this.sessions.revoke(context, sessionId);
+        throw new UnauthorizedException('Too many wrong passwords: this session has ended');
+      }
+      throw new BadRequestException('password is incorrect');
+    }
+    await attempt.succeeded();
+    await this.events.record({
+      type: 'password.confirmed',
+      context,
+      userId,
+      client,
+      details: { sessionId },
+    });
+  }
+
+  /**
+   * When the session's user last entered their password in it: the login that created the
+   * session, or a later confirmation (confirmPassword), in epoch milliseconds.
+   */
+  async lastPasswordEntry(session: SessionState): Promise<number> {
+    const confirmed = await this.events.latestTime(session.userId, 'password.confirmed', {
+      key: 'sessionId',
+      value: session.id,
+    });
+    return Math.max(session.createdAt, confirmed?.getTime() ?? 0);
   }
 
   /** Reserves a password check; a refusal is a 429 (and, for a session's check, its end). */

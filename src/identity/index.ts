@@ -8,11 +8,22 @@ export type {
 } from './identity.options.js';
 export type { AuthRoutesOptions } from './http/auth.controller.js';
 export { AuthService, type LoggedIn } from './auth.service.js';
-export { type Invariant, normalizeEmail, UsersService } from './users.service.js';
-export { SecurityEventsService, type SecurityEventInput } from './security-events.service.js';
+export {
+  type AccountChanges,
+  type AfterUserChange,
+  type Invariant,
+  normalizeEmail,
+  type UserSearch,
+  UsersService,
+} from './users.service.js';
+export {
+  type RecordedSecurityEvent,
+  SecurityEventsService,
+  type SecurityEventInput,
+} from './security-events.service.js';
 export { LinkCodesService, type RedeemedCode } from './link-codes.service.js';
 export { PasswordHasher } from './password-hasher.js';
-export { IDENTITY_ENTITIES, User, UserRole } from './entities/index.js';
+export { IDENTITY_ENTITIES, type SecurityEvent, User, UserRole } from './entities/index.js';
 export {
   type AuthenticatedSession,
   Client,

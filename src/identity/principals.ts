@@ -11,7 +11,7 @@ function literal(name: string): string {
 
 /**
  * Who a session's user is, for the session store: the user, if they may use the context
- * (a context that requires a role shows only users of that role), with the permissions
+ * (not disabled; a context that requires a role shows only users of that role), with the permissions
  * granted in that context and not expired.
  */
 export class IdentityPrincipals implements PrincipalSource {
@@ -36,7 +36,7 @@ export class IdentityPrincipals implements PrincipalSource {
         WHERE p.user_id = u.id AND p.application_context = ${context}
           AND (p.expires_at IS NULL OR p.expires_at > now())
         ORDER BY p.permission) AS permissions
-      FROM users u WHERE u.id = ${userId} AND ${this.roleCondition.replaceAll('__CONTEXT__', context)}`;
+      FROM users u WHERE u.id = ${userId} AND u.disabled_at IS NULL AND ${this.roleCondition.replaceAll('__CONTEXT__', context)}`;
   }
 
   read(row: Readonly<Record<string, unknown>>): Principal {

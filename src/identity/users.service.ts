@@ -1,6 +1,8 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { type DataSource, type EntityManager, QueryFailedError, type Repository } from 'typeorm';
-import { SessionService } from '../session/index.js';
+import { streamRows } from '../database/row-stream.js';
+import { type SessionRevocation, SessionService } from '../session/index.js';
 import { User, UserPermission, type UserRole } from './entities/index.js';
 import {
   IDENTITY_DATA_SOURCE,
@@ -56,8 +58,8 @@ export class UsersService {
   }
 
   /**
-   * How many users have the role and hold the permission in the context, read inside the
-   * caller's transaction (for an Invariant).
+   * How many users (not disabled) have the role and hold the permission in the context, read
+   * inside the caller's transaction (for an Invariant).
    */
   async countHolding(
     manager: EntityManager,
@@ -65,13 +67,53 @@ export class UsersService {
   ): Promise<number> {
     const rows: Array<{ count: number }> = await manager.query(
       `SELECT count(*)::int AS count FROM users u
-       WHERE u.role = $1 AND EXISTS (
+       WHERE u.role = $1 AND u.disabled_at IS NULL AND EXISTS (
          SELECT 1 FROM user_permissions p
          WHERE p.user_id = u.id AND p.application_context = $2 AND p.permission = $3
            AND (p.expires_at IS NULL OR p.expires_at > now()))`,
       [holding.role, holding.context, holding.permission],
     );
     return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * Users newest first, in a stable order (creation time, then id), a page at a time: `afterId`
+   * is the last user of the previous page (keyset pagination, so pages do not shift as users
+   * are added). `q` matches a part of the email, whatever its case.
+   */
+  search(query: UserSearch): Promise<User[]> {
+    const builder = this.users
+      .createQueryBuilder('user')
+      .orderBy('user.createdAt', 'DESC')
+      .addOrderBy('user.id', 'DESC')
+      .take(query.limit);
+    if (query.q !== undefined && query.q !== '') {
+      builder.andWhere(`lower(user.email) LIKE :pattern ESCAPE '\\'`, {
+        pattern: `%${normalizeEmail(query.q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      });
+    }
+    if (query.role !== undefined) builder.andWhere('user.role = :role', { role: query.role });
+    if (query.afterId !== undefined) {
+      // Compared with the row itself: timestamps keep microseconds a JavaScript Date drops.
+      builder.andWhere(
+        '("user"."created_at", "user"."id") < (SELECT a.created_at, a.id FROM users a WHERE a.id = :afterId)',
+        { afterId: query.afterId },
+      );
+    }
+    return builder.getMany();
+  }
+
+  /**
+   * Users created in [from, to), oldest first, as a read-only stream of rows with bounded
+   * memory (reports): id, email, role, email_verified, disabled_at, created_at, last_login_at.
+   */
+  streamCreatedBetween(from: Date, to: Date): Readable & AsyncIterable<Record<string, unknown>> {
+    return streamRows(
+      this.users.manager.connection,
+      `SELECT id, email, role, email_verified, disabled_at, created_at, last_login_at FROM users
+       WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`,
+      [from, to],
+    );
   }
 
   /** Whether any user has this role. */
@@ -151,12 +193,20 @@ export class UsersService {
    * Sets the role. The user's sessions in contexts that require another role end in the
    * same transaction (a demoted admin is out of the panel at once, not at the next lookup).
    */
-  async setRole(userId: string, role: UserRole, invariant?: Invariant): Promise<void> {
-    await this.get(userId);
+  async setRole(
+    userId: string,
+    role: UserRole,
+    invariant?: Invariant,
+    after?: AfterUserChange,
+  ): Promise<void> {
     const lost = this.roleContexts.filter((context) => context.role !== (role as string));
-    await this.sessions.changeUser(
+    await this.changing(
       userId,
-      (manager) => this.checked(manager.update(User, { id: userId }, { role }), manager, invariant),
+      async (manager, before) => {
+        await manager.update(User, { id: userId }, { role });
+        return before.role !== role;
+      },
+      { invariant, after },
       lost.length === 0 ? undefined : { contexts: lost.map((context) => context.name) },
     );
   }
@@ -167,60 +217,129 @@ export class UsersService {
     permission: string,
     grantedBy: string | null,
     invariant?: Invariant,
+    after?: AfterUserChange,
   ): Promise<void> {
-    await this.get(userId);
-    await this.sessions.changeUser(userId, (manager) =>
-      this.checked(
-        manager
+    await this.changing(
+      userId,
+      async (manager) => {
+        const inserted = await manager
           .createQueryBuilder()
           .insert()
           .into(UserPermission)
           .values({ userId, applicationContext: context, permission, grantedBy })
           .orIgnore()
-          .execute(),
-        manager,
-        invariant,
-      ),
+          .returning('id')
+          .execute();
+        return (inserted.raw as unknown[]).length > 0;
+      },
+      { invariant, after },
     );
   }
 
-  /** False when the user did not have the permission. */
+  /** False when the user did not have the permission (nothing changed, `after` not called). */
   async revokePermission(
     userId: string,
     context: string,
     permission: string,
     invariant?: Invariant,
+    after?: AfterUserChange,
   ): Promise<boolean> {
-    const result = await this.sessions.changeUser(userId, (manager) =>
-      this.checked(
-        manager.delete(UserPermission, { userId, applicationContext: context, permission }),
-        manager,
-        invariant,
-      ),
+    return this.changing(
+      userId,
+      async (manager) => {
+        const result = await manager.delete(UserPermission, {
+          userId,
+          applicationContext: context,
+          permission,
+        });
+        return (result.affected ?? 0) > 0;
+      },
+      { invariant, after, onlyIfChanged: true },
     );
-    return (result.affected ?? 0) > 0;
+  }
+
+  /**
+   * Changes the account's state: whether its email is verified, whether it is disabled.
+   * Disabling revokes every session of the user, in every context, in the same transaction;
+   * a disabled user has no principal (no session of theirs validates) and cannot log in.
+   */
+  async updateAccount(
+    userId: string,
+    changes: AccountChanges,
+    invariant?: Invariant,
+    after?: AfterUserChange,
+  ): Promise<void> {
+    await this.changing(
+      userId,
+      async (manager, before) => {
+        const update: Parameters<typeof manager.update<User>>[2] = {};
+        if (changes.emailVerified !== undefined && changes.emailVerified !== before.emailVerified)
+          update.emailVerified = changes.emailVerified;
+        if (changes.disabled !== undefined && changes.disabled !== (before.disabledAt !== null))
+          update.disabledAt = changes.disabled ? () => 'now()' : null;
+        if (Object.keys(update).length === 0) return false;
+        await manager.update(User, { id: userId }, update);
+        return true;
+      },
+      { invariant, after },
+      changes.disabled === true ? {} : undefined,
+    );
   }
 
   /** Revokes every session of the user, then deletes the user (profile and permissions go with it). */
-  async delete(userId: string, invariant?: Invariant): Promise<void> {
-    await this.get(userId);
-    await this.sessions.changeUser(
+  async delete(userId: string, invariant?: Invariant, after?: AfterUserChange): Promise<void> {
+    await this.changing(
       userId,
-      (manager) => this.checked(manager.delete(User, { id: userId }), manager, invariant),
+      async (manager) => {
+        await manager.delete(User, { id: userId });
+        return true;
+      },
+      { invariant, after },
       {},
     );
   }
 
-  /** The change, then the caller's invariant, in the change's transaction. */
-  private async checked<T>(
-    change: Promise<T>,
-    manager: EntityManager,
-    invariant: Invariant | undefined,
-  ): Promise<T> {
-    const result = await change;
-    await invariant?.(manager);
-    return result;
+  /**
+   * One change of a user, through SessionService.changeUser (caches invalidated everywhere,
+   * `revokeSessions` revoked in the same transaction): the user's row is locked and read
+   * first (404 when there is none), then the change, the caller's invariant and `after`
+   * run, in that order, in the transaction. Returns whether the change changed anything.
+   */
+  private async changing(
+    userId: string,
+    change: (manager: EntityManager, before: User) => Promise<boolean>,
+    hooks: { invariant?: Invariant; after?: AfterUserChange; onlyIfChanged?: boolean },
+    revokeSessions?: SessionRevocation,
+  ): Promise<boolean> {
+    return this.sessions.changeUser(
+      userId,
+      async (manager) => {
+        const before = await manager.findOne(User, {
+          where: { id: userId },
+          lock: { mode: 'pessimistic_write' },
+        });
+        if (before === null) throw new NotFoundException('No such user');
+        const changed = await change(manager, before);
+        await hooks.invariant?.(manager);
+        if (changed || hooks.onlyIfChanged !== true) await hooks.after?.(manager, before, changed);
+        return changed;
+      },
+      revokeSessions,
+    );
   }
+}
+
+export interface AccountChanges {
+  readonly emailVerified?: boolean;
+  readonly disabled?: boolean;
+}
+
+export interface UserSearch {
+  readonly q?: string;
+  readonly role?: UserRole;
+  readonly limit: number;
+  /** The last user of the previous page. */
+  readonly afterId?: string;
 }
 
 /**
@@ -228,3 +347,14 @@ export class UsersService {
  * can manage users remains"); throwing rolls the change back.
  */
 export type Invariant = (manager: EntityManager) => Promise<void>;
+
+/**
+ * Work the caller does in the transaction of a change to a user, after it (e.g. a message
+ * for another database telling of it): the user as they were before, and whether the change
+ * changed anything. Throwing rolls the change back.
+ */
+export type AfterUserChange = (
+  manager: EntityManager,
+  before: User,
+  changed: boolean,
+) => Promise<void>;

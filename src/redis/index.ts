@@ -13,6 +13,7 @@ export {
   type CommandOptions,
   INVALIDATION,
   RedisConnection,
+  type RedisNode,
   type RedisCounters,
   type RedisOptions,
   RedisUnavailableError,

@@ -17,6 +17,12 @@ import calculateSlot from 'cluster-key-slot';
  */
 export type RedisClient = Pick<RedisClientType, 'get' | 'set' | 'del' | 'eval' | 'evalSha'>;
 
+/** What is asked of each server as a whole (every master, on Cluster): INFO and SCAN. */
+export interface RedisNode {
+  info(section: string): Promise<string>;
+  scan(cursor: string, options: { COUNT: number }): Promise<{ cursor: string; keys: string[] }>;
+}
+
 export interface RedisOptions {
   /**
    * Unset (and no sentinels): no Redis; caches live in process memory. With sentinels,
@@ -109,6 +115,7 @@ export class RedisConnection implements OnApplicationShutdown {
   private lastErrorLogAt = 0;
   private readonly readyListeners: Array<() => void> = [];
   private readonly failureListeners: Array<() => void> = [];
+  private readonly commandListeners: Array<(seconds: number, failed: boolean) => void> = [];
   readonly counters: RedisCounters = { commands: 0, errors: 0, timeouts: 0, shortCircuited: 0 };
   /** Commands sent and not yet answered, oldest first. */
   private readonly inFlight = new Set<InFlight>();
@@ -179,6 +186,36 @@ export class RedisConnection implements OnApplicationShutdown {
     this.failureListeners.push(listener);
   }
 
+  /** Called after every command with its duration and whether it failed (metrics). */
+  onCommand(listener: (seconds: number, failed: boolean) => void): void {
+    this.commandListeners.push(listener);
+  }
+
+  /**
+   * Each server as a whole (the one, or every Cluster master), for INFO and SCAN; each of
+   * their commands bounded in time like any other.
+   */
+  async nodes(): Promise<RedisNode[]> {
+    const client = this.client;
+    if (client === undefined) throw new RedisUnavailableError('not configured');
+    const clients: Array<Pick<RedisClientType, 'info' | 'scan'>> =
+      this.options.cluster === undefined
+        ? [client]
+        : await Promise.all(
+            (client as RedisClusterType).masters.map((master) =>
+              (client as RedisClusterType).nodeClient(master),
+            ),
+          );
+    return clients.map((node) => ({
+      info: (section) => this.guard(async () => String(await node.info(section))),
+      scan: (cursor, options) =>
+        this.guard(async () => {
+          const reply = await node.scan(cursor, options);
+          return { cursor: String(reply.cursor), keys: reply.keys.map(String) };
+        }),
+    }));
+  }
+
   /** Runs a command on the shared client, bounded in time. */
   run<T>(command: (client: RedisClient) => Promise<T>, options: CommandOptions = {}): Promise<T> {
     const client = this.client as RedisClient | undefined;
@@ -240,6 +277,13 @@ export class RedisConnection implements OnApplicationShutdown {
       );
     }
     this.counters.commands++;
+    const observed = this.commandListeners.length > 0;
+    const startedAt = observed ? performance.now() : 0;
+    const report = (failed: boolean) => {
+      if (!observed) return;
+      const seconds = (performance.now() - startedAt) / 1_000;
+      for (const listener of this.commandListeners) listener(seconds, failed);
+    };
     return new Promise<T>((resolve, reject) => {
       const entry: InFlight = {
         deadline: Date.now() + this.options.commandTimeoutMs,
@@ -249,6 +293,7 @@ export class RedisConnection implements OnApplicationShutdown {
             `no answer within ${this.options.commandTimeoutMs} ms`,
           );
           this.recordFailure(error);
+          report(true);
           reject(error);
         },
       };
@@ -262,10 +307,13 @@ export class RedisConnection implements OnApplicationShutdown {
       }
       attempt.then(
         (value) => {
-          if (this.inFlight.delete(entry)) resolve(value);
+          if (!this.inFlight.delete(entry)) return;
+          report(false);
+          resolve(value);
         },
         (error: unknown) => {
           if (!this.inFlight.delete(entry)) return;
+          report(true);
           // An error reply is Redis answering (a script error, a wrong type): not an outage.
           if (error instanceof ErrorReply) {
             reject(error);

@@ -1,5 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { DataSource, EntityManager } from 'typeorm';
 import { poolQuery } from '../database/pool-query.js';
+import { streamRows } from '../database/row-stream.js';
 import type { PrincipalSource } from './principal-source.js';
 import type { ClientInfo, Principal, SessionState, SessionSummary } from './session.types.js';
 
@@ -218,6 +220,25 @@ export class SessionRepository {
       userId: row.user_id,
       expiresAt: row.expires_at.getTime(),
     }));
+  }
+
+  /** Active sessions per context. */
+  async countActiveByContext(): Promise<Record<string, number>> {
+    const rows: Array<{ application_context: string; count: number }> = await this.dataSource.query(
+      `SELECT application_context, count(*)::int AS count FROM sessions s WHERE ${ACTIVE} GROUP BY 1`,
+    );
+    return Object.fromEntries(rows.map((row) => [row.application_context, row.count]));
+  }
+
+  /** Sessions created in [from, to), oldest first, streamed (reports); ids are the stored hashes. */
+  streamCreatedBetween(from: Date, to: Date): Readable & AsyncIterable<Record<string, unknown>> {
+    return streamRows(
+      this.dataSource,
+      `SELECT id, user_id, application_context, created_at, last_activity, expires_at, revoked,
+         revoked_at, ip_address, user_agent
+       FROM sessions WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at, id`,
+      [from, to],
+    );
   }
 
   /** Deletes up to `limit` sessions that ended before `before`; returns how many. */

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import type { EntityManager } from 'typeorm';
 import { FILL_DEADLINE_MS, type NamespacedStore } from '../redis/index.js';
 import type { CacheTrust } from './cache-trust.js';
@@ -200,6 +201,16 @@ export class SessionService {
       };
     });
     return result;
+  }
+
+  /** Active sessions per context, from PostgreSQL. */
+  countActiveByContext(): Promise<Record<string, number>> {
+    return this.repository.countActiveByContext();
+  }
+
+  /** Sessions created in [from, to), oldest first, as a read-only stream of rows (reports). */
+  streamCreatedBetween(from: Date, to: Date): Readable & AsyncIterable<Record<string, unknown>> {
+    return this.repository.streamCreatedBetween(from, to);
   }
 
   async metrics(): Promise<SessionMetrics> {

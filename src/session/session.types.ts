@@ -42,6 +42,8 @@ export interface SessionSummary {
 export interface ClientInfo {
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
+  /** The id of the request, when there is one: trails that record the client can name it. */
+  readonly requestId?: string;
 }
 
 /** How long a session lives: `idleMs` after its last extension, never past `absoluteMs` after login. */

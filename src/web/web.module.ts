@@ -10,6 +10,7 @@ import { AnalyticsController } from './analytics/analytics.controller.js';
 import { AnalyticsService } from './analytics/analytics.service.js';
 import { WEB_ENTITIES } from './entities/index.js';
 import { OrdersController } from './orders/orders.controller.js';
+import { OrdersMetrics } from './orders/orders-metrics.js';
 import { OrdersService } from './orders/orders.service.js';
 import {
   PROVIDER_SECRET,
@@ -17,7 +18,7 @@ import {
   ProviderSecretGuard,
 } from './orders/provider.controller.js';
 import { RatesController } from './rates/rates.controller.js';
-import { RatesService } from './rates/rates.service.js';
+import { WebServicesModule } from './web-services.module.js';
 
 const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
 
@@ -26,6 +27,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
   imports: [
     TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
     RedisModule.forFeature(cacheNamespace),
+    WebServicesModule,
     IdentityModule.forFeature({
       context: AppContext.Web,
       path: `${routePrefix}/auth`,
@@ -40,8 +42,8 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
     TelegramLinkController,
   ],
   providers: [
-    RatesService,
     OrdersService,
+    OrdersMetrics,
     AnalyticsService,
     ProviderSecretGuard,
     {
@@ -51,6 +53,6 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
         config.get('exchange', { infer: true }).providerSecret,
     },
   ],
-  exports: [RatesService],
+  exports: [WebServicesModule],
 })
 export class WebModule {}

@@ -1,15 +1,23 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
-/** What an admin changed, with the values before and after. */
+/**
+ * What staff did, with the values before and after: one row per action, append-only (a
+ * trigger refuses UPDATE, DELETE and TRUNCATE). Actions that change another database
+ * arrive through that database's outbox; `source` and `message_id` name the message, and
+ * their unique key takes each message once however often it is delivered.
+ */
 @Entity({ name: 'audit_logs' })
 @Index('IDX_audit_logs_admin_created', ['adminId', 'createdAt'])
 @Index('IDX_audit_logs_resource', ['resourceType', 'resourceId'])
+@Index('IDX_audit_logs_created', ['createdAt', 'id'])
+@Unique('UQ_audit_logs_source_message', ['source', 'messageId'])
 export class AuditLog {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
-  @Column({ name: 'admin_id', type: 'uuid' })
-  adminId!: string;
+  /** The staff member who acted; null for a failed login of an unknown account. */
+  @Column({ name: 'admin_id', type: 'uuid', nullable: true })
+  adminId!: string | null;
 
   @Column({ type: 'varchar', length: 255 })
   action!: string;
@@ -32,6 +40,18 @@ export class AuditLog {
   @Column({ name: 'user_agent', type: 'text', nullable: true })
   userAgent!: string | null;
 
+  @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
+  requestId!: string | null;
+
+  /** The database of the change (identity, web, admin). */
+  @Column({ type: 'varchar', length: 20, default: 'admin' })
+  source!: string;
+
+  /** The outbox message (or security event) this row was made from; null when written directly. */
+  @Column({ name: 'message_id', type: 'varchar', length: 64, nullable: true })
+  messageId!: string | null;
+
+  /** When the action happened (not when its row arrived). */
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }

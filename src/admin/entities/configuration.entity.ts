@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /**
  * Versioned configuration documents (fee schedules, limits): a change is a new version,
@@ -7,6 +7,8 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from
  */
 @Entity({ name: 'configurations' })
 @Unique('UQ_configurations_name_version', ['name', 'version'])
+// At most one active version per kind.
+@Index('UQ_configurations_active', ['name'], { unique: true, where: '"active"' })
 export class Configuration {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -6,25 +6,49 @@ import {
   HttpStatus,
   NotFoundException,
   Param,
+  Patch,
   Put,
+  Query,
+  UseGuards,
 } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
+import type { EntityManager } from 'typeorm';
 import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
 import { Permission } from '../../common/permissions.js';
 import {
+  type AfterUserChange,
   type AuthenticatedSession,
-  Client,
   CurrentSession,
   SecurityEventsService,
+  type User,
   UsersService,
-  userView,
 } from '../../identity/index.js';
-import { type ClientInfo, SessionService } from '../../session/index.js';
-import { PermissionParams, RoleDto, UserIdParams } from './dto.js';
+import { SessionService } from '../../session/index.js';
+import { CurrentActor } from '../audit/actor.decorator.js';
+import { type Actor, type AuditedAction, auditEntry } from '../audit/audit-entry.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { StepUp } from '../step-up/step-up.js';
+import { StepUpGuard } from '../step-up/step-up.guard.js';
+import {
+  AccountDto,
+  PermissionParams,
+  RoleDto,
+  SessionParams,
+  SessionScopeQuery,
+  UserIdParams,
+  UserSearchQuery,
+} from './dto.js';
 import { StaffRules } from './staff-rules.js';
+import { securityEventView, staffSessionView, staffUserView } from './user-views.js';
 
-/** Staff actions on users: permissions, role, sessions, deletion. Each takes effect at once, everywhere. */
+const LATEST_EVENTS = 20;
+
+/**
+ * Staff actions on users: search, details, account state, permissions, role, sessions,
+ * deletion. Each change takes effect at once, everywhere, and commits with its audit message
+ * (and the target's security event) in one identity transaction.
+ */
 @AppController(AppContext.Admin, 'users')
 @RequirePermissions(Permission.UsersManage)
 export class AdminUsersController {
@@ -33,123 +57,314 @@ export class AdminUsersController {
     private readonly sessions: SessionService,
     private readonly events: SecurityEventsService,
     private readonly rules: StaffRules,
+    private readonly audit: AuditTrail,
+    private readonly stepUp: StepUp,
   ) {}
 
+  @Get()
+  @ApiOperation({ summary: 'Search users by email (any case), newest first, keyset pages' })
+  async search(@Query() query: UserSearchQuery) {
+    const limit = query.limit ?? 20;
+    const found = await this.users.search({
+      q: query.q,
+      role: query.role,
+      limit,
+      afterId: query.cursor,
+    });
+    return {
+      items: found.map(staffUserView),
+      nextCursor: found.length === limit ? (found[found.length - 1]?.id ?? null) : null,
+    };
+  }
+
   @Get(':id')
-  @ApiOperation({ summary: 'A user and their permissions in every context' })
+  @ApiOperation({
+    summary:
+      'A user: permissions and live sessions per application, Telegram link, latest security events',
+  })
   async get(@Param() { id }: UserIdParams) {
     const user = await this.users.get(id);
-    const byContext = await this.users.permissionsByContext(id);
-    return { user: userView(user), permissions: byContext };
+    const [permissions, sessions, events] = await Promise.all([
+      this.users.permissionsByContext(id),
+      this.sessions.list(id),
+      this.events.latestOf(id, LATEST_EVENTS),
+    ]);
+    const byContext = Object.fromEntries(
+      Object.keys(permissions).map((context) => [
+        context,
+        sessions.filter((session) => session.context === context).map(staffSessionView),
+      ]),
+    );
+    const linked = sessions.find((session) => session.context === (AppContext.Telegram as string))
+      ?.data.telegramUserId;
+    return {
+      user: staffUserView(user),
+      permissions,
+      sessions: byContext,
+      telegram: typeof linked === 'string' ? { telegramUserId: linked } : null,
+      securityEvents: events.map(securityEventView),
+    };
+  }
+
+  @Patch(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary:
+      'Verify the email, disable or enable the account (disabling ends every session at once)',
+  })
+  async update(
+    @Param() { id }: UserIdParams,
+    @Body() body: AccountDto,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
+  ) {
+    if (body.disabled !== undefined) {
+      this.rules.notOneself(current, id, 'disable or enable');
+      await this.stepUp.require(current);
+    }
+    await this.users.updateAccount(
+      id,
+      body,
+      body.disabled === true ? this.rules.anAdminRemains : undefined,
+      this.recorded(actor, (before) => ({
+        action: 'user.updated',
+        resourceType: 'user',
+        resourceId: id,
+        oldValues: pick(accountOf(before), body),
+        newValues: pick(body, body),
+      })),
+    );
   }
 
   @Put(':id/permissions/:context/:permission')
+  @UseGuards(StepUpGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Grant a permission in a context' })
   async grant(
     @Param() params: PermissionParams,
-    @CurrentSession() admin: AuthenticatedSession,
-    @Client() client: ClientInfo,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
   ) {
-    this.rules.notOneself(admin, params.id, 'change the permissions of');
-    this.rules.mayMakeStaff(admin, { permission: params.permission });
-    await this.users.grant(params.id, params.context, params.permission, admin.user.id);
-    await this.audit('permission.granted', params, admin, client);
+    this.rules.notOneself(current, params.id, 'change the permissions of');
+    this.rules.mayMakeStaff(current, { permission: params.permission });
+    const { context, permission } = params;
+    await this.users.grant(
+      params.id,
+      context,
+      permission,
+      actor.id,
+      undefined,
+      this.recorded(
+        actor,
+        (_, changed) => ({
+          action: 'user.permission.granted',
+          resourceType: 'user',
+          resourceId: params.id,
+          oldValues: { context, permission, held: !changed },
+          newValues: { context, permission, held: true },
+        }),
+        { type: 'permission.granted', context, details: { permission } },
+      ),
+    );
   }
 
   @Delete(':id/permissions/:context/:permission')
+  @UseGuards(StepUpGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Revoke a permission in a context' })
   async revoke(
     @Param() params: PermissionParams,
-    @CurrentSession() admin: AuthenticatedSession,
-    @Client() client: ClientInfo,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
   ) {
-    this.rules.notOneself(admin, params.id, 'change the permissions of');
-    this.rules.mayMakeStaff(admin, { permission: params.permission });
+    this.rules.notOneself(current, params.id, 'change the permissions of');
+    this.rules.mayMakeStaff(current, { permission: params.permission });
+    const { context, permission } = params;
     const revoked = await this.users.revokePermission(
       params.id,
-      params.context,
-      params.permission,
+      context,
+      permission,
       this.rules.anAdminRemains,
+      this.recorded(
+        actor,
+        () => ({
+          action: 'user.permission.revoked',
+          resourceType: 'user',
+          resourceId: params.id,
+          oldValues: { context, permission, held: true },
+          newValues: { context, permission, held: false },
+        }),
+        { type: 'permission.revoked', context, details: { permission } },
+      ),
     );
-    if (!revoked) {
-      throw new NotFoundException('The user does not have this permission');
-    }
-    await this.audit('permission.revoked', params, admin, client);
+    if (!revoked) throw new NotFoundException('The user does not have this permission');
   }
 
   @Put(':id/role')
+  @UseGuards(StepUpGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Set the role (user or admin)' })
   async setRole(
     @Param() { id }: UserIdParams,
     @Body() { role }: RoleDto,
-    @CurrentSession() admin: AuthenticatedSession,
-    @Client() client: ClientInfo,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
   ) {
-    this.rules.notOneself(admin, id, 'change the role of');
-    this.rules.mayMakeStaff(admin, { role: true });
-    await this.users.setRole(id, role, this.rules.anAdminRemains);
-    await this.events.record({
-      type: 'role.changed',
-      context: AppContext.Admin,
-      userId: id,
-      client,
-      details: { role, by: admin.user.id },
-    });
+    this.rules.notOneself(current, id, 'change the role of');
+    this.rules.mayMakeStaff(current, { role: true });
+    await this.users.setRole(
+      id,
+      role,
+      this.rules.anAdminRemains,
+      this.recorded(
+        actor,
+        (before) => ({
+          action: 'user.role.changed',
+          resourceType: 'user',
+          resourceId: id,
+          oldValues: { role: before.role },
+          newValues: { role },
+        }),
+        { type: 'role.changed', context: AppContext.Admin, details: { role } },
+      ),
+    );
   }
 
   @Delete(':id/sessions')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Revoke every session of the user, in every application' })
+  @ApiOperation({
+    summary: 'Revoke every session of the user, in every application or (context=) in one',
+  })
   async revokeSessions(
     @Param() { id }: UserIdParams,
-    @CurrentSession() admin: AuthenticatedSession,
-    @Client() client: ClientInfo,
+    @Query() { context }: SessionScopeQuery,
+    @CurrentActor() actor: Actor,
   ) {
     await this.users.get(id);
-    const count = await this.sessions.revokeUserSessions(id);
-    await this.events.record({
-      type: 'sessions.revoked',
-      context: AppContext.Admin,
-      userId: id,
-      client,
-      details: { count, by: admin.user.id },
-    });
+    await this.sessions.revokeUserSessions(
+      id,
+      context === undefined ? {} : { context },
+      (manager, revoked) =>
+        this.record(manager, actor, id, {
+          action: 'user.sessions.revoked',
+          resourceType: 'user',
+          resourceId: id,
+          oldValues: { context: context ?? null, sessions: revoked.length },
+          newValues: null,
+        }),
+    );
+  }
+
+  @Delete(':id/sessions/:sessionId')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: 'Revoke one session of the user (404 when it is not theirs or not live)',
+  })
+  async revokeSession(@Param() params: SessionParams, @CurrentActor() actor: Actor) {
+    const live = await this.sessions.list(params.id);
+    const session = live.find((candidate) => candidate.id === params.sessionId);
+    if (session === undefined) throw new NotFoundException('No such session');
+    const revoked = await this.sessions.revoke(
+      session.context,
+      session.id,
+      params.id,
+      async (manager, users) => {
+        if (users.length === 0) return;
+        await this.record(manager, actor, params.id, {
+          action: 'user.session.revoked',
+          resourceType: 'user',
+          resourceId: params.id,
+          oldValues: { context: session.context, sessionId: session.id },
+          newValues: null,
+        });
+      },
+    );
+    if (revoked === undefined) throw new NotFoundException('No such session');
   }
 
   @Delete(':id')
+  @UseGuards(StepUpGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete the user; their sessions are revoked first' })
   async delete(
     @Param() { id }: UserIdParams,
-    @CurrentSession() admin: AuthenticatedSession,
-    @Client() client: ClientInfo,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
   ) {
-    this.rules.notOneself(admin, id, 'delete');
-    await this.users.delete(id, this.rules.anAdminRemains);
-    await this.events.record({
-      type: 'user.deleted',
-      context: AppContext.Admin,
-      userId: id,
-      client,
-      details: { by: admin.user.id },
-    });
+    this.rules.notOneself(current, id, 'delete');
+    await this.users.delete(
+      id,
+      this.rules.anAdminRemains,
+      this.recorded(
+        actor,
+        (before) => ({
+          action: 'user.deleted',
+          resourceType: 'user',
+          resourceId: id,
+          oldValues: { email: before.email, role: before.role },
+          newValues: null,
+        }),
+        { type: 'user.deleted', context: AppContext.Admin },
+      ),
+    );
   }
 
-  private audit(
-    type: 'permission.granted' | 'permission.revoked',
-    params: PermissionParams,
-    admin: AuthenticatedSession,
-    client: ClientInfo,
-  ): Promise<void> {
-    return this.events.record({
-      type,
-      context: params.context,
-      userId: params.id,
-      client,
-      details: { permission: params.permission, by: admin.user.id },
-    });
+  /**
+   * What a change to a user leaves behind, in its transaction: the audit message and, for
+   * the user's own trail, a security event.
+   */
+  private recorded(
+    actor: Actor,
+    describe: (before: User, changed: boolean) => AuditedAction,
+    event?: { type: string; context: string; details?: Record<string, string> },
+  ): AfterUserChange {
+    return async (manager, before, changed) => {
+      const action = describe(before, changed);
+      if (event !== undefined) {
+        await this.events.record(
+          {
+            type: event.type,
+            context: event.context,
+            userId: before.id,
+            client: actor.client,
+            details: { ...event.details, by: actor.id },
+          },
+          manager,
+        );
+      }
+      await this.audit.inIdentity(manager, auditEntry(actor, action));
+    };
   }
+
+  private async record(
+    manager: EntityManager,
+    actor: Actor,
+    userId: string,
+    action: AuditedAction,
+  ): Promise<void> {
+    await this.events.record(
+      {
+        type: 'staff.sessions_revoked',
+        context: AppContext.Admin,
+        userId,
+        client: actor.client,
+        details: { by: actor.id, ...(action.oldValues as Record<string, string | number | null>) },
+      },
+      manager,
+    );
+    await this.audit.inIdentity(manager, auditEntry(actor, action));
+  }
+}
+
+function accountOf(user: User): Required<AccountDto> {
+  return { emailVerified: user.emailVerified, disabled: user.disabledAt !== null };
+}
+
+/** The fields of `values` that the request named. */
+function pick(values: AccountDto, named: AccountDto): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(named)
+      .filter((key) => named[key as keyof AccountDto] !== undefined)
+      .map((key) => [key, values[key as keyof AccountDto]]),
+  );
 }

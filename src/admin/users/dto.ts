@@ -1,5 +1,18 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsEnum, IsIn, IsUUID } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
 import { KNOWN_PERMISSIONS } from '../../common/permissions.js';
 import { UserRole } from '../../identity/index.js';
@@ -20,8 +33,59 @@ export class PermissionParams extends UserIdParams {
   permission!: string;
 }
 
+export class SessionParams extends UserIdParams {
+  @ApiProperty({ description: 'The session id (sha256 of its token, hex)' })
+  @Matches(/^[0-9a-f]{64}$/, { message: 'sessionId must be a session id (64 hex digits)' })
+  sessionId!: string;
+}
+
 export class RoleDto {
   @ApiProperty({ enum: UserRole })
   @IsEnum(UserRole, { message: `role must be one of ${Object.values(UserRole).join(', ')}` })
   role!: UserRole;
+}
+
+export class AccountDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean({ message: 'emailVerified must be true or false' })
+  emailVerified?: boolean;
+
+  @ApiPropertyOptional({ description: 'A disabled user cannot log in; their sessions end at once' })
+  @IsOptional()
+  @IsBoolean({ message: 'disabled must be true or false' })
+  disabled?: boolean;
+}
+
+export class SessionScopeQuery {
+  @ApiPropertyOptional({ enum: AppContext, description: 'Only the sessions of this application' })
+  @IsOptional()
+  @IsEnum(AppContext, { message: `context must be one of ${Object.values(AppContext).join(', ')}` })
+  context?: AppContext;
+}
+
+export class UserSearchQuery {
+  @ApiPropertyOptional({ description: 'Part of the email, any case' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255, { message: 'q must be at most 255 characters' })
+  q?: string;
+
+  @ApiPropertyOptional({ enum: UserRole })
+  @IsOptional()
+  @IsEnum(UserRole, { message: `role must be one of ${Object.values(UserRole).join(', ')}` })
+  role?: UserRole;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number from 1 to 100' })
+  @Min(1, { message: 'limit must be a whole number from 1 to 100' })
+  @Max(100, { message: 'limit must be a whole number from 1 to 100' })
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsUUID('all', { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
 }

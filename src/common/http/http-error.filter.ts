@@ -16,11 +16,14 @@ export interface ErrorBody {
   error: string;
   message: string;
   requestId: string;
+  /** A machine-readable reason, when the exception gives one (e.g. `step_up_required`). */
+  code?: string;
 }
 
 interface Described {
   status: number;
   message: string;
+  code?: string;
 }
 
 function describe(exception: unknown): Described {
@@ -29,8 +32,17 @@ function describe(exception: unknown): Described {
     const response = exception.getResponse();
     const message: unknown =
       typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    if (Array.isArray(message)) return { status, message: message.join('; ') };
-    return { status, message: typeof message === 'string' ? message : exception.message };
+    const code: unknown =
+      typeof response === 'string' ? undefined : (response as { code?: unknown }).code;
+    return {
+      status,
+      message: Array.isArray(message)
+        ? message.join('; ')
+        : typeof message === 'string'
+          ? message
+          : exception.message,
+      ...(typeof code === 'string' && { code }),
+    };
   }
   if (isDatabaseUnavailable(exception)) {
     return { status: HttpStatus.SERVICE_UNAVAILABLE, message: 'Service temporarily unavailable' };
@@ -47,7 +59,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, message } = describe(exception);
+    const { status, message, code } = describe(exception);
     if (status === 503) this.logger.warn(`database unavailable: ${String(exception)}`);
     else if (status >= 500) this.logger.error(exception);
     if (exception instanceof TooManyRequestsException) {
@@ -58,6 +70,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       error: STATUS_CODES[status] ?? 'Error',
       message,
       requestId: request.id,
+      ...(code !== undefined && { code }),
     };
     void reply.status(status).send(body);
   }

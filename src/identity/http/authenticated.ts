@@ -47,6 +47,7 @@ export function clientInfoOf(request: FastifyRequest): ClientInfo {
   return {
     ipAddress: validAddress(request.ip),
     userAgent: userAgent === undefined ? null : userAgent.slice(0, 512),
+    requestId: request.id,
   };
 }
 

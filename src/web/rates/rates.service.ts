@@ -29,6 +29,17 @@ export interface CurrentRate {
   validUntil: string | null;
 }
 
+export interface SetRateOptions {
+  /** The rate ends then (default: it stays until a later one starts). */
+  readonly validUntil?: Date;
+  /** Work in the rate's transaction, given the rate set and the one in force before it. */
+  readonly alongWith?: (
+    manager: EntityManager,
+    rate: CurrentRate,
+    previous: CurrentRate | undefined,
+  ) => Promise<void>;
+}
+
 interface RateRow {
   from_currency: string;
   to_currency: string;
@@ -129,17 +140,24 @@ export class RatesService {
   }
 
   /**
-   * Sets a rate for a pair, effective now (or from `validFrom`); the next quote sees it.
-   * 409 when its round trip with the opposite pair's rate in force at `validFrom`, or
-   * scheduled after it, returns 1 or more (see round-trip.ts).
+   * Sets a rate for a pair, effective now (or from `validFrom`, until `validUntil` if given);
+   * the next quote sees it. 409 when its round trip with the opposite pair's rate in force at
+   * `validFrom`, or scheduled after it, returns 1 or more (see round-trip.ts). `alongWith`
+   * runs in the rate's transaction, after it is written (e.g. an audit message in the web
+   * outbox): both commit, or neither.
    */
   async setRate(
     from: string,
     to: string,
     rate: string,
     validFrom: Date = new Date(),
+    options: SetRateOptions = {},
   ): Promise<CurrentRate> {
     this.checkPair(from, to);
+    const validUntil = options.validUntil ?? null;
+    if (validUntil !== null && validUntil <= validFrom) {
+      throw new BadRequestException('validUntil must be later than validFrom');
+    }
     const rows = await this.dataSource.transaction(async (manager) => {
       // One change per pair of currencies at a time, either way round: two opposite rates
       // set at once are each checked against the other, not against what was there before.
@@ -151,15 +169,53 @@ export class RatesService {
         const problem = roundTripProblem(from, to, rate, opposite);
         if (problem !== undefined) throw new ConflictException(problem);
       }
+      const previous = await this.inForceAt(manager, from, to, validFrom);
       const inserted: RateRow[] = await manager.query(
-        `INSERT INTO exchange_rates (from_currency, to_currency, rate, valid_from) VALUES ($1, $2, $3, $4)
+        `INSERT INTO exchange_rates (from_currency, to_currency, rate, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5)
          RETURNING from_currency, to_currency, rate, valid_from, valid_until`,
-        [from, to, canonical(rate), validFrom],
+        [from, to, canonical(rate), validFrom, validUntil],
       );
+      await options.alongWith?.(manager, toRate(inserted[0] as RateRow), previous);
       return inserted;
     });
     await this.cache.invalidate(WebCacheKeys.rate(from, to), WebCacheKeys.allRates());
     return toRate(rows[0] as RateRow);
+  }
+
+  /**
+   * The pair's rates, newest start first, a page at a time (`before`: the `validFrom` of the
+   * last rate of the previous page; starts are unique per pair).
+   */
+  async history(
+    from: string,
+    to: string,
+    page: { limit: number; before?: Date },
+  ): Promise<CurrentRate[]> {
+    this.checkPair(from, to);
+    const rows: RateRow[] = await this.dataSource.query(
+      `SELECT from_currency, to_currency, rate, valid_from, valid_until FROM exchange_rates
+       WHERE from_currency = $1 AND to_currency = $2 AND ($3::timestamptz IS NULL OR valid_from < $3)
+       ORDER BY valid_from DESC LIMIT $4`,
+      [from, to, page.before ?? null, page.limit],
+    );
+    return rows.map(toRate);
+  }
+
+  /** The pair's rate in force at `at`, read in the caller's transaction. */
+  private async inForceAt(
+    manager: EntityManager,
+    from: string,
+    to: string,
+    at: Date,
+  ): Promise<CurrentRate | undefined> {
+    const rows: RateRow[] = await manager.query(
+      `SELECT from_currency, to_currency, rate, valid_from, valid_until FROM exchange_rates
+       WHERE from_currency = $1 AND to_currency = $2
+         AND valid_from <= $3 AND (valid_until IS NULL OR valid_until > $3)
+       ORDER BY valid_from DESC LIMIT 1`,
+      [from, to, at],
+    );
+    return rows[0] === undefined ? undefined : toRate(rows[0]);
   }
 
   /** Rates of to→from that can be in force together with a from→to rate starting at `at`. */

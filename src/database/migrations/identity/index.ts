@@ -3,6 +3,7 @@ import { AddTelegramLinkCodes1795320461338 } from './1795320461338-AddTelegramLi
 import { IndexSessionsByUser1795331792601 } from './1795331792601-IndexSessionsByUser.js';
 import { GeneralizeLinkCodes1795788820050 } from './1795788820050-GeneralizeLinkCodes.js';
 import { AddOutbox1795790867893 } from './1795790867893-AddOutbox.js';
+import { AddUserDisabledAt1795792035523 } from './1795792035523-AddUserDisabledAt.js';
 
 /**
  * Migrations of the identity database (identity's tables and the session store's), oldest
@@ -14,4 +15,5 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   IndexSessionsByUser1795331792601,
   GeneralizeLinkCodes1795788820050,
   AddOutbox1795790867893,
+  AddUserDisabledAt1795792035523,
 ];

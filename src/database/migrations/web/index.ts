@@ -1,10 +1,12 @@
 import { CreateWebSchema1795319166978 } from './1795319166978-CreateWebSchema.js';
 import { AddOrderAmountsAndIdempotency1795323365767 } from './1795323365767-AddOrderAmountsAndIdempotency.js';
 import { AddOutbox1795790869313 } from './1795790869313-AddOutbox.js';
+import { GrantStaffAccess1795792200000 } from './1795792200000-GrantStaffAccess.js';
 
 /** Migrations of the web database, oldest first. A new migration is added here. */
 export const WEB_MIGRATIONS: Function[] = [
   CreateWebSchema1795319166978,
   AddOrderAmountsAndIdempotency1795323365767,
   AddOutbox1795790869313,
+  GrantStaffAccess1795792200000,
 ];

@@ -1,0 +1,48 @@
+import { Body, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { IsDefined } from 'class-validator';
+import { AppContext } from '../../common/app-context.js';
+import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { Permission } from '../../common/permissions.js';
+import { CurrentActor } from '../audit/actor.decorator.js';
+import type { Actor } from '../audit/audit-entry.js';
+import { Configurations } from './configurations.service.js';
+
+export class ConfigurationDto {
+  /** Checked against the kind's schema. */
+  @IsDefined({ message: 'value is required' })
+  value!: unknown;
+}
+
+@AppController(AppContext.Admin, 'configurations')
+@RequirePermissions(Permission.SettingsManage)
+export class ConfigurationsController {
+  constructor(private readonly configurations: Configurations) {}
+
+  @Get(':kind')
+  @ApiOperation({ summary: 'Every version of a kind (alert-rules, rate-bounds), newest first' })
+  list(@Param('kind') kind: string) {
+    return this.configurations.list(kind);
+  }
+
+  @Post(':kind')
+  @ApiOperation({ summary: 'Save a new version (validated against the kind; not active yet)' })
+  create(
+    @Param('kind') kind: string,
+    @Body() body: ConfigurationDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.configurations.create(kind, body.value, actor);
+  }
+
+  @Post(':kind/versions/:version/activate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Activate a version; the others stay, for rollback' })
+  activate(
+    @Param('kind') kind: string,
+    @Param('version', ParseIntPipe) version: number,
+    @CurrentActor() actor: Actor,
+  ) {
+    return this.configurations.activate(kind, version, actor);
+  }
+}

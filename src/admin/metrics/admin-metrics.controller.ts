@@ -1,0 +1,44 @@
+import { Get, Param, Query } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsOptional } from 'class-validator';
+import { AppContext } from '../../common/app-context.js';
+import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { Permission } from '../../common/permissions.js';
+import { MetricSeries } from './metric-series.js';
+
+export class RangeQuery {
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'from must be a date' })
+  from?: Date;
+
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'to must be a date' })
+  to?: Date;
+}
+
+const DAY = 86_400_000;
+
+@AppController(AppContext.Admin, 'metrics')
+@RequirePermissions(Permission.MetricsRead)
+export class AdminMetricsController {
+  constructor(private readonly series: MetricSeries) {}
+
+  @Get('alerts')
+  @ApiOperation({
+    summary: 'The active alert rules, each with its latest sample and whether it is breached',
+  })
+  alerts() {
+    return this.series.alerts();
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'A recorded metric in a range (default: the last 24 hours)' })
+  get(@Param('name') name: string, @Query() query: RangeQuery) {
+    const to = query.to ?? new Date();
+    const from = query.from ?? new Date(to.getTime() - DAY);
+    return this.series.series(name, from, to);
+  }
+}

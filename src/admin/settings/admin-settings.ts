@@ -1,0 +1,127 @@
+import {
+  BadRequestException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { Database } from '../../common/app-context.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { AuditTrail } from '../audit/audit-trail.js';
+import { type Actor, auditEntry } from '../audit/audit-entry.js';
+import { AdminSetting } from '../entities/index.js';
+import { isSettingKey, SETTINGS, type SettingKey, type SettingValue } from './settings.js';
+
+/**
+ * How often every process re-reads the settings: a change made in one process applies in
+ * every other within this bound (the process that made it applies it at once).
+ */
+export const SETTINGS_REFRESH_MS = 5_000;
+
+interface Stored {
+  readonly value: unknown;
+  readonly updatedBy: string | null;
+  readonly updatedAt: Date;
+}
+
+/** The admin settings, held in memory and refreshed from `admin_settings` on a timer. */
+@Injectable()
+export class AdminSettings implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('AdminSettings');
+  private stored = new Map<string, Stored>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectDataSource(Database.Admin) private readonly admin: DataSource,
+    private readonly config: ConfigService<AppConfig, true>,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) =>
+        this.logger.warn(`settings not refreshed: ${String(error)}`),
+      );
+    }, SETTINGS_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The setting's value: the stored one if valid, else its default. */
+  get<K extends SettingKey>(key: K): SettingValue<K> {
+    const declared = SETTINGS[key];
+    const stored = this.stored.get(key);
+    if (stored !== undefined) {
+      const parsed = declared.schema.safeParse(stored.value);
+      if (parsed.success) return parsed.data as SettingValue<K>;
+    }
+    return declared.defaultOf(this.defaults()) as SettingValue<K>;
+  }
+
+  list() {
+    return Object.entries(SETTINGS).map(([key, declared]) => {
+      const stored = this.stored.get(key);
+      return {
+        key,
+        value: this.get(key as SettingKey),
+        default: declared.defaultOf(this.defaults()),
+        description: declared.description,
+        schema: z.toJSONSchema(declared.schema),
+        updatedBy: stored?.updatedBy ?? null,
+        updatedAt: stored?.updatedAt.toISOString() ?? null,
+      };
+    });
+  }
+
+  /** Validates and stores a value (400 naming the key and the problem), with its audit row. */
+  async set(key: string, value: unknown, actor: Actor): Promise<void> {
+    if (!isSettingKey(key)) throw new NotFoundException(`No setting named ${key}`);
+    const parsed = SETTINGS[key].schema.safeParse(value);
+    if (!parsed.success) {
+      throw new BadRequestException(`${key}: ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+    }
+    const before = this.get(key);
+    await this.admin.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO admin_settings (key, value, description, updated_by, updated_at)
+         VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (key) DO UPDATE SET value = $2, description = $3, updated_by = $4, updated_at = now()`,
+        [key, JSON.stringify(parsed.data), SETTINGS[key].description, actor.id],
+      );
+      await this.audit.inAdmin(
+        manager,
+        auditEntry(actor, {
+          action: 'setting.changed',
+          resourceType: 'setting',
+          resourceId: key,
+          oldValues: { value: before },
+          newValues: { value: parsed.data },
+        }),
+      );
+    });
+    await this.refresh();
+  }
+
+  private defaults(): AppConfig['admin'] {
+    return this.config.get('admin', { infer: true });
+  }
+
+  private async refresh(): Promise<void> {
+    const rows = await this.admin.getRepository(AdminSetting).find();
+    this.stored = new Map(
+      rows.map((row) => [
+        row.key,
+        { value: row.value, updatedBy: row.updatedBy, updatedAt: row.updatedAt },
+      ]),
+    );
+  }
+}

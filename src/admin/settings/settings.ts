@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { AppConfig } from '../../config/app-config.js';
+
+function wholeNumber(min: number, max: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.number({ message }).int({ message }).min(min, { message }).max(max, { message });
+}
+
+interface Declaration<T> {
+  readonly schema: z.ZodType<T>;
+  readonly description: string;
+  /** From the configuration's admin section. */
+  readonly defaultOf: (config: AppConfig['admin']) => T;
+}
+
+function declare<T>(declaration: Declaration<T>): Declaration<T> {
+  return declaration;
+}
+
+/**
+ * Every admin setting: a typed key with its schema, default and description. Staff change
+ * them at run time (PUT /admin/settings/:key); every process applies a change within
+ * SETTINGS_REFRESH_MS (see AdminSettings). Keys not declared here do not exist.
+ */
+export const SETTINGS = {
+  'stepUp.windowSeconds': declare({
+    schema: wholeNumber(30, 86_400),
+    description:
+      'Dangerous actions (permissions, roles, disabling or deleting users, rates) need the staff member to have entered their password this many seconds ago at most',
+    defaultOf: (config) => config.stepUpSeconds,
+  }),
+  'reports.retentionDays': declare({
+    schema: wholeNumber(1, 3_650),
+    description: 'Reports (and their content) are deleted this many days after they were requested',
+    defaultOf: () => 30,
+  }),
+  'metrics.sampleIntervalSeconds': declare({
+    schema: wholeNumber(10, 3_600),
+    description: 'How often the metrics recorder samples into system_metrics',
+    defaultOf: () => 60,
+  }),
+  'metrics.retentionDays': declare({
+    schema: wholeNumber(1, 365),
+    description: 'Samples in system_metrics older than this many days are deleted',
+    defaultOf: () => 30,
+  }),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type SettingValue<K extends SettingKey> = z.infer<(typeof SETTINGS)[K]['schema']>;
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key);
+}

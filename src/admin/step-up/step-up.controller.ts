@@ -1,0 +1,51 @@
+import { Body, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiOperation, ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import { AppContext } from '../../common/app-context.js';
+import { AppController } from '../../common/http/route-context.js';
+import {
+  AuthService,
+  type AuthenticatedSession,
+  Client,
+  CurrentSession,
+} from '../../identity/index.js';
+import type { ClientInfo } from '../../session/index.js';
+import { AdminSettings } from '../settings/admin-settings.js';
+
+export class ConfirmPasswordDto {
+  @ApiProperty({ maxLength: 128 })
+  @IsString({ message: 'password must be a string' })
+  @Length(1, 128, { message: 'password must be 1 to 128 characters' })
+  password!: string;
+}
+
+@AppController(AppContext.Admin, 'auth')
+export class StepUpController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly settings: AdminSettings,
+  ) {}
+
+  @Post('confirm')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Enter the password again: dangerous actions are allowed in this session for a while',
+  })
+  @ApiResponse({ status: 400, description: 'The password is wrong' })
+  @ApiResponse({ status: 429, description: 'Too many wrong passwords (throttled like a login)' })
+  async confirm(
+    @Body() body: ConfirmPasswordDto,
+    @CurrentSession() current: AuthenticatedSession,
+    @Client() client: ClientInfo,
+  ) {
+    await this.auth.confirmPassword(
+      AppContext.Admin,
+      current.user.id,
+      current.session.id,
+      body.password,
+      client,
+    );
+    const windowMs = this.settings.get('stepUp.windowSeconds') * 1_000;
+    return { stepUpUntil: new Date(Date.now() + windowMs).toISOString() };
+  }
+}

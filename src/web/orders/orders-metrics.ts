@@ -1,0 +1,35 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { Database } from '../../common/app-context.js';
+import { MetricsRegistry } from '../../metrics/index.js';
+
+/** A count over every order: computed at most this often, however often Prometheus scrapes. */
+const COUNT_EVERY_MS = 30_000;
+
+/** `orders{status}`: how many orders are in each status, for /metrics. */
+@Injectable()
+export class OrdersMetrics implements OnModuleInit {
+  private counted: { at: number; rows: Array<{ status: string; count: number }> } | undefined;
+
+  constructor(
+    private readonly registry: MetricsRegistry,
+    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.gauge('orders', 'Orders by status', ['status'], async (gauge) => {
+      for (const { status, count } of await this.counts()) gauge.set({ status }, count);
+    });
+  }
+
+  private async counts(): Promise<Array<{ status: string; count: number }>> {
+    if (this.counted === undefined || Date.now() - this.counted.at > COUNT_EVERY_MS) {
+      const rows: Array<{ status: string; count: number }> = await this.dataSource.query(
+        'SELECT status, count(*)::int AS count FROM orders GROUP BY status',
+      );
+      this.counted = { at: Date.now(), rows };
+    }
+    return this.counted.rows;
+  }
+}

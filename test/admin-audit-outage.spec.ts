@@ -1,0 +1,108 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import { AUDIT_TOPIC } from '../src/admin/audit/audit-entry.js';
+import { Database } from '../src/common/app-context.js';
+import { Permission } from '../src/common/permissions.js';
+import { database, http, type Staff, staff } from './support/admin.js';
+import { eventually } from './support/eventually.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+import { startTestApp } from './support/test-app.js';
+import { TEST_POSTGRES_URL, testDatabaseNameOf, testDatabaseUrl } from './support/test-env.js';
+import { registerUser } from './support/users.js';
+
+/**
+ * The admin database is cut between a change (in identity) and its audit row: the change
+ * is made, its audit message waits in the identity outbox, and the row arrives once the
+ * database is back, exactly once, also when the message is delivered again. The identity
+ * database is this file's own: the relays of other test applications would otherwise
+ * deliver its outbox (as any admin process may).
+ */
+describe('the audit trail while the admin database is away', () => {
+  const identityDatabase = testDatabaseNameOf('audit_outage');
+  let app: NestFastifyApplication;
+  let proxy: TcpProxy;
+  let admin: Staff;
+  let direct: pg.Client;
+
+  async function onServer(sql: string): Promise<void> {
+    const client = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  }
+
+  beforeAll(async () => {
+    await onServer(`DROP DATABASE IF EXISTS ${identityDatabase} WITH (FORCE)`);
+    await onServer(`CREATE DATABASE ${identityDatabase}`);
+    proxy = await TcpProxy.start(testDatabaseUrl(Database.Admin));
+    app = await startTestApp({
+      DATABASE_IDENTITY_URL: `${TEST_POSTGRES_URL}/${identityDatabase}`,
+      DATABASE_ADMIN_URL: proxy.url(testDatabaseUrl(Database.Admin)),
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+    });
+    admin = await staff(app);
+    direct = new pg.Client({ connectionString: testDatabaseUrl(Database.Admin) });
+    await direct.connect();
+  });
+  afterAll(async () => {
+    proxy.restore();
+    await app.close();
+    await proxy.stop();
+    await direct.end();
+    await onServer(`DROP DATABASE IF EXISTS ${identityDatabase} WITH (FORCE)`);
+  });
+
+  async function rowsFor(
+    resourceId: string,
+  ): Promise<Array<{ action: string; message_id: string }>> {
+    const result = await direct.query<{ action: string; message_id: string }>(
+      'SELECT action, message_id FROM audit_logs WHERE resource_id = $1',
+      [resourceId],
+    );
+    return result.rows;
+  }
+
+  it('makes the change while the admin database is cut, and delivers its audit row once it is back, exactly once', async () => {
+    const target = await registerUser(app, 'outage');
+    proxy.cut();
+    await http(app)
+      .put(`/admin/users/${target.id}/permissions/web/${Permission.AnalyticsRead}`)
+      .set('Cookie', admin.cookie)
+      .expect(204);
+    const me = await http(app)
+      .get(`/admin/users/${target.id}`)
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    expect(me.body.permissions.web).toContain(Permission.AnalyticsRead);
+
+    // The message waits in the identity outbox; no row can exist yet.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await rowsFor(target.id)).toEqual([]);
+    const identity = database(app, Database.Identity);
+    const waiting: Array<{ id: string; payload: object; attempts: number }> = await identity.query(
+      `SELECT id, payload, attempts FROM outbox WHERE topic = $1 AND payload ->> 'resourceId' = $2`,
+      [AUDIT_TOPIC, target.id],
+    );
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]?.attempts).toBeGreaterThan(0);
+
+    proxy.restore();
+    // Failed deliveries back off (up to a minute): the row arrives at the first try after.
+    await eventually(async () => (await rowsFor(target.id)).length > 0, 70_000, 200);
+    const rows = await rowsFor(target.id);
+    expect(rows).toEqual([{ action: 'user.permission.granted', message_id: waiting[0]?.id }]);
+
+    // Delivered again (a relay that died after the insert, before deleting the message):
+    // still one row.
+    await identity.query(
+      `INSERT INTO outbox (id, topic, payload) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3)`,
+      [waiting[0]?.id, AUDIT_TOPIC, waiting[0]?.payload],
+    );
+    await eventually(async () => {
+      const left: unknown[] = await identity.query('SELECT 1 FROM outbox WHERE id = $1', [
+        waiting[0]?.id,
+      ]);
+      return left.length === 0;
+    }, 10_000);
+    expect(await rowsFor(target.id)).toHaveLength(1);
+  }, 120_000);
+});

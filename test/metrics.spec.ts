@@ -1,0 +1,135 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { MetricsRecorder } from '../src/admin/metrics/metrics-recorder.js';
+import { Permission } from '../src/common/permissions.js';
+import { http, type Staff, staff, staffWith } from './support/admin.js';
+import { startTestApp } from './support/test-app.js';
+import { logIn, registerUser } from './support/users.js';
+import { AppContext } from '../src/common/app-context.js';
+
+const TOKEN = 'metrics-token-0123456789abcdef';
+
+describe('metrics', () => {
+  let app: NestFastifyApplication;
+  let admin: Staff;
+
+  beforeAll(async () => {
+    app = await startTestApp({ METRICS_TOKEN: TOKEN });
+    admin = await staff(app);
+  });
+  afterAll(() => app.close());
+
+  it('refuses /metrics without its token, or with a wrong one (401)', async () => {
+    await http(app).get('/metrics').expect(401);
+    await http(app)
+      .get('/metrics')
+      .set('Authorization', 'Bearer wrong-token-0123456789')
+      .expect(401);
+    await http(app).get('/metrics').set('Authorization', TOKEN).expect(401);
+  });
+
+  it('serves Prometheus metrics with the token: HTTP, sessions, Redis, pools, logins, orders', async () => {
+    const user = await registerUser(app, 'metrics');
+    await logIn(app, AppContext.Web, user);
+    await http(app).post('/web/auth/login').send({ email: user.email, password: 'wrong password' });
+    const response = await http(app)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const text = response.text;
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{method="POST",route="\/web\/auth\/login",status="200"\} \d+/,
+    );
+    expect(text).toMatch(/session_validations_total\{result="(hit|miss|postgres_fallback)"\}/);
+    expect(text).toMatch(/session_invalidations_pending \d+/);
+    expect(text).toMatch(/redis_command_duration_seconds_count\{outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/db_pool_connections\{database="identity",state="total"\} \d+/);
+    expect(text).toMatch(/logins_total\{context="web",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/logins_total\{context="web",outcome="failed"\} [1-9]/);
+    expect(text).toMatch(/# TYPE orders gauge/);
+    expect(text).toMatch(/process_resident_memory_bytes/);
+  });
+
+  it('records samples into system_metrics and serves series and alert verdicts to staff with metrics:read', async () => {
+    expect(await app.get(MetricsRecorder).sampleIfDue(true)).toBe(true);
+    const series = await http(app)
+      .get('/admin/metrics/sessions.active')
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    expect(series.body).toContainEqual(
+      expect.objectContaining({ tags: { context: 'admin' }, value: expect.any(Number) }),
+    );
+    expect(
+      series.body.find((p: { tags: { context: string } }) => p.tags.context === 'admin').value,
+    ).toBeGreaterThan(0);
+    const keys = await http(app)
+      .get('/admin/metrics/redis.keys')
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    expect(
+      keys.body.map((point: { tags: { namespace: string } }) => point.tags.namespace),
+    ).toContain('identity:session');
+
+    const rules = await http(app)
+      .post('/admin/configurations/alert-rules')
+      .set('Cookie', admin.cookie)
+      .send({
+        value: {
+          rules: [
+            {
+              name: 'admins online',
+              metric: 'sessions.active',
+              tags: { context: 'admin' },
+              op: '>=',
+              threshold: 1,
+            },
+            {
+              name: 'never',
+              metric: 'sessions.active',
+              op: '<',
+              threshold: 0,
+              severity: 'critical',
+            },
+          ],
+        },
+      })
+      .expect(201);
+    await http(app)
+      .post(`/admin/configurations/alert-rules/versions/${rules.body.version}/activate`)
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    const alerts = await http(app)
+      .get('/admin/metrics/alerts')
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    expect(
+      alerts.body.map((alert: { name: string; breached: boolean }) => [alert.name, alert.breached]),
+    ).toEqual([
+      ['admins online', true],
+      ['never', false],
+    ]);
+
+    const other = await staffWith(app, [Permission.UsersManage]);
+    for (const path of ['/admin/metrics/alerts', '/admin/metrics/sessions.active']) {
+      const refused = await http(app).get(path).set('Cookie', other.cookie).expect(403);
+      expect(refused.body.message).toBe(`Missing permission: ${Permission.MetricsRead}`);
+    }
+  });
+
+  it('takes one sample per interval however many times it is asked', async () => {
+    const recorder = app.get(MetricsRecorder);
+    await recorder.sampleIfDue(true);
+    expect(await recorder.sampleIfDue()).toBe(false);
+  });
+});
+
+describe('metrics without a token', () => {
+  it('is off (404) without METRICS_TOKEN', async () => {
+    const off = await startTestApp();
+    try {
+      await http(off).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
