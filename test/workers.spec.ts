@@ -51,6 +51,11 @@ describe('WORKERS: several processes on one port', () => {
     beforeAll(async () => {
       api = await startApiProcess(testEnv({ WORKERS: '2', LOG_LEVEL: 'info' }));
       await waitUntilReady(api, 60_000);
+      // Both listening, not only the first: the port is shared among those that are.
+      await eventually(
+        () => Promise.resolve(api.stdout().split('"msg":"Listening on').length - 1 === 2),
+        60_000,
+      );
     });
     afterAll(() => {
       if (api.child.exitCode === null) {
