@@ -58,6 +58,13 @@ function targetsFor(servers, cookies) {
     get('express', 'express-session + connect-redis', 'expressSession', '/me', cookies.express),
     get('betterAuth', 'Better Auth getSession (Redis)', 'betterAuth', '/me', cookies.betterAuth),
     get('apiMiss', 'API GET /web/auth/me, cache miss', 'apiMiss', '/web/auth/me', cookies.missing),
+    get(
+      'apiCluster',
+      'API GET /web/auth/me, cached, Redis Cluster (3 masters)',
+      'apiCluster',
+      '/web/auth/me',
+      cookies.cluster,
+    ),
     get('nodePg', 'node:http + pg SELECT by key', 'nodeHttpPg', '/me', cookies.missing),
     get('apiRate', 'API GET /web/rates/USD/EUR, cached', 'api', '/web/rates/USD/EUR'),
     get('apiOrders', 'API GET /web/orders (10), cached', 'api', '/web/orders', me),

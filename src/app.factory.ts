@@ -6,9 +6,15 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { bodyIsIn, drainBody } from './common/http/body-drain.js';
-import { REQUEST_ID_HEADER, requestIdOf } from './common/http/request-id.js';
+import { REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { API_SECURITY_HEADERS } from './common/http/security-headers.js';
-import { AppLogger, createLogger, logRequest, withRequestContext } from './common/logging.js';
+import {
+  AppLogger,
+  createLogger,
+  currentRequestId,
+  logRequest,
+  withRequestContext,
+} from './common/logging.js';
 import type { AppConfig } from './config/app-config.js';
 
 /**
@@ -21,7 +27,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const log = createLogger(config.log.level);
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
-    genReqId: requestIdOf,
+    genReqId: currentRequestId,
     trustProxy: trustedProxies(config.http.trustProxy),
     return503OnClosing: true,
     // No Nest middleware here: every per-request step is a Fastify hook.
@@ -54,7 +60,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    logRequest(log, request.raw, reply.statusCode, reply.elapsedTime);
+    logRequest(log, request.raw, request.id, reply.statusCode, reply.elapsedTime);
     done();
   });
   fastify.removeContentTypeParser('text/plain');

@@ -76,7 +76,18 @@ async function wrk({ url, method, headers, body, connections, seconds }) {
 
 async function autocannonRun({ url, method, headers, body, connections, seconds }) {
   const cpuBefore = process.cpuUsage();
-  const result = await autocannon({ url, method, headers, body, connections, duration: seconds });
+  // One body per line, sent in turn, as the wrk script does.
+  const bodies = (body ?? '').split('\n').filter(Boolean);
+  const result = await autocannon({
+    url,
+    method,
+    headers,
+    connections,
+    duration: seconds,
+    ...(bodies.length <= 1
+      ? { body }
+      : { requests: bodies.map((each) => ({ method, headers, body: each })) }),
+  });
   const cpu = process.cpuUsage(cpuBefore);
   return {
     requests: result.requests.total,

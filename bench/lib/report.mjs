@@ -37,7 +37,7 @@ function eventLoopCheck(probe, login) {
 function targetNotes(results) {
   const { apiHealth, nestHealth, apiMe, nestMe, nodeRedis, express, apiMiss, nodePg } =
     Object.fromEntries(results);
-  const { apiLogin, hash, apiWorkers } = Object.fromEntries(results);
+  const { apiLogin, hash, apiWorkers, apiCluster } = Object.fromEntries(results);
   const notes = {
     apiHealth: [atLeast('bare Nest /health', apiHealth.rps / nestHealth.rps, 0.85)],
     apiMe: [
@@ -48,6 +48,9 @@ function targetNotes(results) {
       `p99 ${atMost('Nest guard', apiMe.p99 / nestMe.p99, 1.5)}`,
     ],
     apiMiss: [atLeast('node:http + pg', apiMiss.rps / nodePg.rps, 0.6)],
+    apiCluster: [
+      `× one Redis: **${fixed(apiCluster.rps / apiMe.rps)}**, CPU/req **${fixed(cpuPerRequest(apiCluster) / cpuPerRequest(apiMe))}**`,
+    ],
     apiLogin: [
       atLeast('argon2id hashes/s', apiLogin.rps / hash.rps, 0.8),
       eventLoopCheck(apiLogin.probe, apiLogin),

@@ -1,7 +1,10 @@
 // What a bench run stands on: fresh databases, the API twice (cached and always missing the
 // cache), the peers, and the sessions, users and orders the targets read.
 import { createHash } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
@@ -18,6 +21,7 @@ const DATABASE_SUFFIX = env.BENCH_DATABASE_SUFFIX ?? '_bench';
 const API_DATABASES = ['identity', 'web', 'admin', 'bot'];
 const databaseUrl = (name) => `${POSTGRES}/exchanger_${name}${DATABASE_SUFFIX}`;
 const PASSWORD = 'bench password 1';
+const LOGIN_ACCOUNTS = Number(env.BENCH_LOGIN_CLIENTS ?? 20);
 /** Passed on to the API and the hash-rate script alike, so both hash on the same pool size. */
 export const THREADPOOL = env.UV_THREADPOOL_SIZE
   ? { UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE }
@@ -37,15 +41,19 @@ export async function prepareDatabases() {
   await redis.close();
 }
 
-function apiEnv(port, redisUrl, workers) {
+function apiEnv(port, redisUrl, workers, clusterNodes) {
   const result = {
     ...THREADPOOL,
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
-    REDIS_URL: redisUrl,
+    ...(clusterNodes === undefined
+      ? { REDIS_URL: redisUrl }
+      : { REDIS_URL: '', REDIS_CLUSTER_NODES: clusterNodes }),
     DATABASE_MIGRATE: 'false',
+    // The bench registers its accounts from one address.
+    REGISTRATION_IP_MAX: '1000',
     // Explicit, so that a default of one worker per core could not skew the comparisons.
     WORKERS: String(workers),
   };
@@ -76,8 +84,47 @@ const portTaken = (port) =>
   });
 
 /**
+ * A three-master Redis Cluster (no replicas, no persistence) on the ports after the full
+ * Redis's; returns its nodes as REDIS_CLUSTER_NODES takes them.
+ */
+async function startRedisCluster() {
+  const ports = [1, 2, 3].map((offset) => FULL_REDIS_PORT + offset);
+  for (const port of ports)
+    if (await portTaken(port))
+      throw new Error(`port ${port} is already in use (set BENCH_FULL_REDIS_PORT)`);
+  const dir = mkdtempSync(join(tmpdir(), 'exchanger-bench-cluster-'));
+  for (const port of ports)
+    spawnTracked('redis-server', [
+      ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ...['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
+      ...['--dir', dir],
+    ]);
+  for (const port of ports) await waitForRedis(`redis://127.0.0.1:${port}`);
+  const nodes = ports.map((port) => `127.0.0.1:${port}`);
+  execFileSync(
+    'redis-cli',
+    ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (const port of ports) {
+    for (let attempt = 0; ; attempt++) {
+      const client = createClient({ url: `redis://127.0.0.1:${port}` });
+      await client.connect();
+      const info = await client.sendCommand(['CLUSTER', 'INFO']);
+      await client.close();
+      if (/cluster_state:ok/.test(info)) break;
+      if (attempt === 100) throw new Error(`Redis Cluster node ${port} not ready`);
+      await sleep(100);
+    }
+  }
+  return nodes.join(',');
+}
+
+/**
  * Every server of the run: name → { child, url }. `apiWorkers` adds one more API, started
- * with WORKERS=n, for the "n workers vs 1" rows.
+ * with WORKERS=n, for the "n workers vs 1" rows; one more runs on a Redis Cluster.
  */
 export async function startServers({ apiWorkers }) {
   const fullRedisUrl = `redis://127.0.0.1:${FULL_REDIS_PORT}`;
@@ -92,11 +139,12 @@ export async function startServers({ apiWorkers }) {
     env: (port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: REDIS, ...extra }),
     ready: '/me',
   });
-  const api = (redisUrl, workers) => ({
+  const api = (redisUrl, workers, clusterNodes) => ({
     args: ['dist/main.js'],
-    env: (port) => apiEnv(port, redisUrl, workers),
+    env: (port) => apiEnv(port, redisUrl, workers, clusterNodes),
     ready: '/health/ready',
   });
+  const clusterNodes = await startRedisCluster();
   const plan = {
     api: api(REDIS, 1),
     apiMiss: api(fullRedisUrl, 1),
@@ -105,6 +153,7 @@ export async function startServers({ apiWorkers }) {
     nodeHttpPg: peer('node-http-pg.mjs', { DATABASE_URL: databaseUrl('identity') }),
     expressSession: peer('express-session.mjs'),
     betterAuth: peer('better-auth.mjs', { DATABASE_URL: databaseUrl('betterauth') }),
+    apiCluster: api(undefined, 1, clusterNodes),
     ...(apiWorkers === undefined ? {} : { apiWorkers: api(REDIS, apiWorkers) }),
   };
   await waitForRedis(fullRedisUrl);
@@ -169,16 +218,23 @@ const cookieOf = (response, name) =>
  * `bench-peer:session:{sha256(token)}`; node-http-pg reads the API's `sessions` row.
  */
 export async function seed(servers) {
-  const { api, apiMiss, expressSession, betterAuth } = servers;
+  const { api, apiMiss, apiCluster, expressSession, betterAuth } = servers;
   const stamp = Date.now();
   const user = { email: `bench-${stamp}@example.test`, password: PASSWORD };
   await post(`${api.url}/web/auth/register`, user);
   const cached = cookieOf(await post(`${api.url}/web/auth/login`, user), 'web_session');
   // Logged in through the API whose Redis refuses writes: the session exists only in PostgreSQL.
   const missing = cookieOf(await post(`${apiMiss.url}/web/auth/login`, user), 'web_session');
-  // Logins under load get their own account, so that their sessions crowd no other target.
-  const loginUser = { email: `bench-login-${stamp}@example.test`, password: PASSWORD };
-  await post(`${api.url}/web/auth/register`, loginUser);
+  // The API on Redis Cluster shares the databases: the same user, a session cached there.
+  const cluster = cookieOf(await post(`${apiCluster.url}/web/auth/login`, user), 'web_session');
+  // Logins under load get accounts of their own, so that their sessions crowd no other
+  // target; as many as the clients, as real logins come from different people (attempts on
+  // one account beyond its failure limit are refused while in flight, right or wrong).
+  const loginUsers = Array.from({ length: LOGIN_ACCOUNTS }, (_, index) => ({
+    email: `bench-login-${stamp}-${index}@example.test`,
+    password: PASSWORD,
+  }));
+  for (const loginUser of loginUsers) await post(`${api.url}/web/auth/register`, loginUser);
 
   for (let index = 0; index < 10; index++) {
     const order = { fromCurrency: 'USD', toCurrency: 'EUR', amount: `${100 + index}.50` };
@@ -199,7 +255,8 @@ export async function seed(servers) {
   return {
     cached,
     missing,
-    loginBody: JSON.stringify(loginUser),
+    cluster,
+    loginBody: loginUsers.map((loginUser) => JSON.stringify(loginUser)).join('\n'),
     express,
     betterAuth: betterAuthSession,
   };

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Level, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
-import { requestIdOf } from './http/request-id.js';
+import { newRequestId } from './http/request-id.js';
 
 /**
  * Fields of a database error (TypeORM's QueryFailedError copies the driver's onto itself)
@@ -60,26 +60,40 @@ export function createLogger(level: LevelWithSilent): PinoLogger {
   });
 }
 
+/** The request being served, and its id. */
+interface RequestContext {
+  readonly request: IncomingMessage;
+  readonly id: string;
+}
+
 /**
  * The request being served, for the lines logged while serving it. Entered once per
  * request around the whole of its handling (see `withRequestContext`).
  */
-const currentRequest = new AsyncLocalStorage<IncomingMessage>();
+const currentRequest = new AsyncLocalStorage<RequestContext>();
 
-/** Wraps an HTTP request handler so that every line logged while serving a request names it. */
+/**
+ * Wraps an HTTP request handler: the request's id is decided once, before anything else
+ * runs, and every line logged while serving the request names it.
+ */
 export function withRequestContext<Args extends unknown[]>(
   handler: (request: IncomingMessage, ...rest: Args) => void,
 ): (request: IncomingMessage, ...rest: Args) => void {
-  return (request, ...rest) => currentRequest.run(request, handler, request, ...rest);
+  return (request, ...rest) =>
+    currentRequest.run({ request, id: newRequestId(request) }, handler, request, ...rest);
+}
+
+/**
+ * The id of the request being served (Fastify's `genReqId`: error bodies, the response
+ * header); a new one outside `withRequestContext` (requests injected in tests).
+ */
+export function currentRequestId(request: IncomingMessage): string {
+  return currentRequest.getStore()?.id ?? newRequestId(request);
 }
 
 /** A request as it is logged: its id, method and path only — no headers, query or body. */
-function requestFields(request: IncomingMessage) {
-  return {
-    id: requestIdOf(request),
-    method: request.method,
-    path: (request.url ?? '').split('?')[0],
-  };
+function requestFields({ request, id }: RequestContext) {
+  return { id, method: request.method, path: (request.url ?? '').split('?')[0] };
 }
 
 /**
@@ -89,6 +103,7 @@ function requestFields(request: IncomingMessage) {
 export function logRequest(
   log: PinoLogger,
   request: IncomingMessage,
+  id: string,
   statusCode: number,
   elapsedMs: number,
 ): void {
@@ -101,7 +116,11 @@ export function logRequest(
   if (!log.isLevelEnabled(level)) return;
   if (level === 'info' && request.url?.startsWith('/health')) return;
   log[level](
-    { req: requestFields(request), res: { statusCode }, responseTime: Math.round(elapsedMs) },
+    {
+      req: requestFields({ request, id }),
+      res: { statusCode },
+      responseTime: Math.round(elapsedMs),
+    },
     'request completed',
   );
 }
