@@ -82,7 +82,11 @@ describe('configuration', () => {
     ['ADMIN_EMAIL', { ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'long enough' }],
     ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' }],
     ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'a@example.com' }],
-    ['BOT_API_SECRET', { BOT_API_SECRET: 'too-short' }],
+    ['TELEGRAM_BOT_TOKEN', { TELEGRAM_BOT_TOKEN: 'not-a-token' }],
+    ['TELEGRAM_WEBHOOK_SECRET', { TELEGRAM_WEBHOOK_SECRET: 'short' }],
+    ['TELEGRAM_WEBHOOK_SECRET', { TELEGRAM_BOT_TOKEN: `123:${'a'.repeat(35)}` }],
+    ['TELEGRAM_WEBHOOK_URL', { TELEGRAM_WEBHOOK_URL: 'http://plain.example/hook' }],
+    ['BOT_MODE', { BOT_MODE: 'carrier-pigeon' }],
     [
       'SESSION_ADMIN_ABSOLUTE_SECONDS',
       { SESSION_ADMIN_IDLE_SECONDS: '7200', SESSION_ADMIN_ABSOLUTE_SECONDS: '3600' },

@@ -29,27 +29,41 @@ export interface ContextDescriptor {
   readonly sessionCookie: string;
   /** Redis namespace of the application's data cache (SPEC §3). */
   readonly cacheNamespace: string;
+  /**
+   * Databases of other applications whose services this one uses (the bot places orders
+   * through the web application's services): a process mounting it needs them too.
+   */
+  readonly alsoUses: readonly Database[];
 }
 
-function describe(context: AppContext, database: Database): ContextDescriptor {
+function describe(
+  context: AppContext,
+  database: Database,
+  alsoUses: readonly Database[] = [],
+): ContextDescriptor {
   return {
     context,
     database,
     routePrefix: database,
     sessionCookie: `${context}_session`,
     cacheNamespace: `cache:${context}`,
+    alsoUses,
   };
 }
 
 export const CONTEXTS: Readonly<Record<AppContext, ContextDescriptor>> = {
   [AppContext.Web]: describe(AppContext.Web, Database.Web),
   [AppContext.Admin]: describe(AppContext.Admin, Database.Admin),
-  [AppContext.Telegram]: describe(AppContext.Telegram, Database.Bot),
+  [AppContext.Telegram]: describe(AppContext.Telegram, Database.Bot, [Database.Web]),
 };
 
-/** Databases a process needs when it mounts the given contexts: identity always. */
+/** Databases a process needs when it mounts the given contexts: identity always, each once. */
 export function databasesFor(contexts: readonly AppContext[]): Database[] {
-  return [Database.Identity, ...contexts.map((context) => CONTEXTS[context].database)];
+  const needed = contexts.flatMap((context) => [
+    CONTEXTS[context].database,
+    ...CONTEXTS[context].alsoUses,
+  ]);
+  return [...new Set([Database.Identity, ...needed])];
 }
 
 /** Default PostgreSQL database name: `exchanger_identity`, `exchanger_web`, … */

@@ -7,17 +7,15 @@ import { IdentityModule } from '../identity/index.js';
 import { RedisModule } from '../redis/index.js';
 import { TelegramLinkController } from './account/telegram-link.controller.js';
 import { AnalyticsController } from './analytics/analytics.controller.js';
-import { AnalyticsService } from './analytics/analytics.service.js';
 import { WEB_ENTITIES } from './entities/index.js';
 import { OrdersController } from './orders/orders.controller.js';
-import { OrdersService } from './orders/orders.service.js';
 import {
   PROVIDER_SECRET,
   ProviderController,
   ProviderSecretGuard,
 } from './orders/provider.controller.js';
 import { RatesController } from './rates/rates.controller.js';
-import { RatesService } from './rates/rates.service.js';
+import { WebServicesModule } from './web-services.module.js';
 
 const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
 
@@ -26,6 +24,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
   imports: [
     TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
     RedisModule.forFeature(cacheNamespace),
+    WebServicesModule,
     IdentityModule.forFeature({
       context: AppContext.Web,
       path: `${routePrefix}/auth`,
@@ -40,9 +39,6 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
     TelegramLinkController,
   ],
   providers: [
-    RatesService,
-    OrdersService,
-    AnalyticsService,
     ProviderSecretGuard,
     {
       provide: PROVIDER_SECRET,
@@ -51,6 +47,6 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
         config.get('exchange', { infer: true }).providerSecret,
     },
   ],
-  exports: [RatesService],
+  exports: [WebServicesModule],
 })
 export class WebModule {}

@@ -329,6 +329,11 @@ export class FakeTelegram {
       if (token !== this.token) throw new BotApiError(401, 'Unauthorized');
       if (method === undefined) throw new BotApiError(404, 'Not Found: method not found');
       const answer = await method.handle(params, gone.signal);
+      if (fault?.kind === 'lose-answer') {
+        call.status = 'answer-lost';
+        request.socket.destroy();
+        return;
+      }
       sendJson(response, 200, { ok: true, ...answer }, call);
     } catch (error) {
       if (gone.signal.aborted) return;
@@ -372,6 +377,8 @@ export class FakeTelegram {
         call.status = 'dropped';
         request.socket.destroy();
         return true;
+      case 'lose-answer':
+        return false;
     }
   }
 
@@ -592,8 +599,11 @@ export interface RecordedCall {
   params: Params;
   /** Date.now() when the call arrived. */
   at: number;
-  /** The HTTP status answered; `dropped` when the connection was cut instead. */
-  status?: number | 'dropped';
+  /**
+   * The HTTP status answered; `dropped` when the connection was cut before the call was
+   * performed, `answer-lost` when it was cut after.
+   */
+  status?: number | 'dropped' | 'answer-lost';
 }
 
 export interface CallbackAnswer {

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
+import { RedisModule } from '../redis/index.js';
+import { AnalyticsService } from './analytics/analytics.service.js';
+import { WEB_ENTITIES } from './entities/index.js';
+import { OrdersService } from './orders/orders.service.js';
+import { RatesService } from './rates/rates.service.js';
+
+/**
+ * The web application's services without its routes: rates, orders and analytics on the
+ * web database and cache. WebModule serves them over HTTP; another application (the bot)
+ * imports this module to use them without mounting any web route. One instance per process.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
+    RedisModule.forFeature(CONTEXTS[AppContext.Web].cacheNamespace),
+  ],
+  providers: [RatesService, OrdersService, AnalyticsService],
+  exports: [RatesService, OrdersService, AnalyticsService],
+})
+export class WebServicesModule {}
