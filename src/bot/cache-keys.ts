@@ -5,6 +5,6 @@
 export const BotCacheKeys = {
   conversation: (telegramUserId: string) => `conversations:${telegramUserId}`,
   command: (name: string) => `commands:${name}`,
-  sendWindow: () => 'limits:{send}:all',
-  chatGap: (chatId: string) => `limits:{send}:chat:${chatId}`,
+  botNext: () => 'limits:{send}:next',
+  chatNext: (chatId: string) => `limits:{send}:chat:${chatId}`,
 };

@@ -97,15 +97,20 @@ export async function startBotApp(
 ): Promise<NestFastifyApplication> {
   const app = await startTestApp(botEnv(telegram, databases, overrides));
   await app.listen({ port: 0, host: '127.0.0.1' });
-  if ((overrides.BOT_MODE ?? 'webhook') === 'webhook') {
-    const address = app.getHttpServer().address() as { port: number };
-    // As the operator does once (or TELEGRAM_WEBHOOK_URL at start): where Telegram posts.
-    await new Api(telegram.token, { apiRoot: telegram.apiRoot }).setWebhook(
-      `http://127.0.0.1:${address.port}/bot/telegram/webhook`,
-      { secret_token: TEST_WEBHOOK_SECRET },
-    );
-  }
+  if ((overrides.BOT_MODE ?? 'webhook') === 'webhook') await pointWebhookAt(telegram, app);
   return app;
+}
+
+/** Where Telegram posts updates, as the operator registers it (or TELEGRAM_WEBHOOK_URL at start). */
+export async function pointWebhookAt(
+  telegram: FakeTelegram,
+  app: NestFastifyApplication,
+): Promise<void> {
+  const address = app.getHttpServer().address() as { port: number };
+  await new Api(telegram.token, { apiRoot: telegram.apiRoot }).setWebhook(
+    `http://127.0.0.1:${address.port}/bot/telegram/webhook`,
+    { secret_token: TEST_WEBHOOK_SECRET },
+  );
 }
 
 /** A Telegram user with an id no other test file uses (they share Redis and identity). */

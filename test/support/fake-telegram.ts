@@ -334,6 +334,7 @@ export class FakeTelegram {
         request.socket.destroy();
         return;
       }
+      if (fault?.kind === 'slow-answer') await sleep(fault.ms, undefined, { signal: gone.signal });
       sendJson(response, 200, { ok: true, ...answer }, call);
     } catch (error) {
       if (gone.signal.aborted) return;
@@ -378,6 +379,7 @@ export class FakeTelegram {
         request.socket.destroy();
         return true;
       case 'lose-answer':
+      case 'slow-answer':
         return false;
     }
   }

@@ -23,11 +23,14 @@ function describe(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
 }
 
-/** True when a failed call certainly did not reach Telegram (refused connection, a proxy's error page). */
+/**
+ * True when a failed call certainly did not reach Telegram (a refused connection). Anything
+ * else may have: a reset or timed-out connection, a proxy's error page (a gateway timeout
+ * can come after the API acted).
+ */
 function certainlyNotSent(error: HttpError): boolean {
-  const cause = error.error as { code?: unknown; status?: unknown } | undefined;
-  if (typeof cause?.status === 'number') return true;
-  return typeof cause?.code === 'string' && NOT_SENT_CODES.has(cause.code);
+  const code = (error.error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && NOT_SENT_CODES.has(code);
 }
 
 /**

@@ -1,56 +1,64 @@
 import { Logger } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KeyScript, MemoryMap, type NamespacedStore } from '../../redis/index.js';
 import { BotCacheKeys } from '../cache-keys.js';
 
-/** How long a window of recent sends is kept: one second, plus a margin. */
-const WINDOW_MS = 1_000;
-
 /**
- * One send, if the limits allow it now: returns 0 and records it, or the milliseconds to
- * wait. KEYS[1] the sends of the last second (a sorted set scored by time), KEYS[2] the
- * chat's gap (a key living as long as the chat must wait). ARGV: now, sends per second,
- * gap in ms (0: no chat), a unique member.
+ * Reserves the bot's next free moment for a message and returns how long until then (0:
+ * now), or, while the chat must still wait, returns that wait without reserving (the
+ * caller asks again then). Messages are evenly spaced (GCRA): one every 1000 / perSecond
+ * ms for the bot, one every gap ms per chat; waiting senders hold reservations instead of
+ * polling, so they do not stampede. KEYS[1] the bot's next free moment, KEYS[2] the chat's.
+ * ARGV: now, the interval in ms, the chat's gap in ms (0: no chat).
  */
-const TAKE = new KeyScript<number>(
+const RESERVE = new KeyScript<Reservation>(
   `local now = tonumber(ARGV[1])
-local gap = redis.call('PTTL', KEYS[2])
-if gap > 0 then return gap end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ${WINDOW_MS})
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(oldest[2]) + ${WINDOW_MS} - now)
+local interval = tonumber(ARGV[2])
+local gap = tonumber(ARGV[3])
+if gap > 0 then
+  local chatAt = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if chatAt > now then return {0, math.ceil(chatAt - now)} end
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ${2 * WINDOW_MS})
-if ARGV[3] ~= '0' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
-return 0`,
-  (map, [windowKey, gapKey], [nowArg, perSecond, gapMs]) => {
-    const now = Number(nowArg);
-    const gap = map.ttl(gapKey as string);
-    if (gap > 0) return gap;
-    const recent = (JSON.parse(map.get(windowKey as string) ?? '[]') as number[]).filter(
-      (at) => at > now - WINDOW_MS,
-    );
-    if (recent.length >= Number(perSecond)) {
-      return Math.max(1, Math.min(...recent) + WINDOW_MS - now);
+local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], tostring(at + interval), 'PX', math.ceil(at + interval - now) + 1000)
+if gap > 0 then
+  redis.call('SET', KEYS[2], tostring(at + gap), 'PX', math.ceil(at + gap - now) + 1000)
+end
+return {1, math.ceil(at - now)}`,
+  (map, [botKey, chatKey], [nowArg, intervalArg, gapArg]) => {
+    const [now, interval, gap] = [Number(nowArg), Number(intervalArg), Number(gapArg)];
+    if (gap > 0) {
+      const chatAt = Number(map.get(chatKey as string) ?? '0');
+      if (chatAt > now) return { reserved: false, waitMs: Math.ceil(chatAt - now) };
     }
-    map.set(windowKey as string, JSON.stringify([...recent, now]), 2 * WINDOW_MS);
-    if (gapMs !== '0') map.set(gapKey as string, '1', Number(gapMs));
-    return 0;
+    const at = Math.max(now, Number(map.get(botKey as string) ?? '0'));
+    map.set(botKey as string, String(at + interval), Math.ceil(at + interval - now) + 1_000);
+    if (gap > 0) map.set(chatKey as string, String(at + gap), Math.ceil(at + gap - now) + 1_000);
+    return { reserved: true, waitMs: Math.ceil(at - now) };
   },
-  Number,
+  (reply) => {
+    const [reserved, waitMs] = reply as [number, number];
+    return { reserved: reserved === 1, waitMs };
+  },
 );
 
-/** Makes a chat wait at least ARGV[1] ms more (Telegram's retry_after), never less than now. */
+interface Reservation {
+  /** False: the chat must wait `waitMs` before a reservation can be made. */
+  readonly reserved: boolean;
+  readonly waitMs: number;
+}
+
+/** Pushes a chat's next free moment to at least now + ARGV[2] ms (Telegram's retry_after). */
 const HOLD = new KeyScript<void>(
-  `if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+  `local until = tonumber(ARGV[1]) + tonumber(ARGV[2])
+if tonumber(redis.call('GET', KEYS[1]) or '0') < until then
+  redis.call('SET', KEYS[1], tostring(until), 'PX', tonumber(ARGV[2]) + 1000)
 end
 return 0`,
-  (map, [gapKey], [ms]) => {
-    if (map.ttl(gapKey as string) < Number(ms)) map.set(gapKey as string, '1', Number(ms));
+  (map, [chatKey], [nowArg, msArg]) => {
+    const until = Number(nowArg) + Number(msArg);
+    if (Number(map.get(chatKey as string) ?? '0') < until)
+      map.set(chatKey as string, String(until), Number(msArg) + 1_000);
   },
   () => undefined,
 );
@@ -64,7 +72,8 @@ export interface SendLimits {
 
 /**
  * The bot's sending pace, shared by every process through Redis (one script per send), so
- * the limits hold for the bot as a whole. While Redis cannot answer, each process keeps
+ * the limits hold for the bot as a whole: messages evenly spaced at `perSecond`, and at
+ * least `chatIntervalMs` between two to one chat. While Redis cannot answer, each process keeps
  * the same limits for itself in memory: several processes may then exceed them together,
  * and Telegram's 429 (whose retry_after is honoured) paces them.
  */
@@ -79,17 +88,18 @@ export class SendLimiter {
 
   /** Waits until a message may go (to `chatId`, or to no chat in particular), and counts it. */
   async acquire(chatId: string | undefined, signal?: AbortSignal): Promise<void> {
+    const options = signal === undefined ? {} : { signal };
     for (;;) {
-      const wait = await this.take(chatId);
-      if (wait === 0) return;
-      await sleep(wait, undefined, signal === undefined ? {} : { signal });
+      const { reserved, waitMs } = await this.reserve(chatId);
+      if (waitMs > 0) await sleep(waitMs, undefined, options);
+      if (reserved) return;
     }
   }
 
   /** Nothing more to `chatId` for `ms` (a 429's retry_after). */
   async hold(chatId: string, ms: number): Promise<void> {
-    const keys = [BotCacheKeys.chatGap(chatId)];
-    const args = [String(Math.ceil(ms))];
+    const keys = [BotCacheKeys.chatNext(chatId)];
+    const args = [String(Date.now()), String(Math.ceil(ms))];
     try {
       await this.store.run(HOLD, keys, args);
     } catch {
@@ -97,19 +107,18 @@ export class SendLimiter {
     }
   }
 
-  private async take(chatId: string | undefined): Promise<number> {
-    const keys = [BotCacheKeys.sendWindow(), BotCacheKeys.chatGap(chatId ?? 'none')];
+  private async reserve(chatId: string | undefined): Promise<Reservation> {
+    const keys = [BotCacheKeys.botNext(), BotCacheKeys.chatNext(chatId ?? 'none')];
     const args = [
       String(Date.now()),
-      String(this.limits.perSecond),
+      String(1_000 / this.limits.perSecond),
       chatId === undefined ? '0' : String(this.limits.chatIntervalMs),
-      randomUUID(),
     ];
     try {
-      return await this.store.run(TAKE, keys, args);
+      return await this.store.run(RESERVE, keys, args);
     } catch (error) {
       this.logger.debug(`shared limits unavailable, limiting this process: ${String(error)}`);
-      return TAKE.memory(this.local, keys.map(this.localKey), args);
+      return RESERVE.memory(this.local, keys.map(this.localKey), args);
     }
   }
 

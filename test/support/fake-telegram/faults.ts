@@ -16,7 +16,9 @@ export type Fault =
    * Performs the call (a message is sent), then destroys the socket instead of answering:
    * the answer is lost on its way back, and the client cannot tell whether the call went through.
    */
-  | { kind: 'lose-answer' };
+  | { kind: 'lose-answer' }
+  /** Performs the call, then waits before answering (or until the client gives up). */
+  | { kind: 'slow-answer'; ms: number };
 
 /** Matches any method. */
 export const ANY_METHOD = '*';
