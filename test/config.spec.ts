@@ -47,6 +47,24 @@ describe('configuration', () => {
     expect(Object.keys(config.database.urls).sort()).toEqual([Database.Identity, Database.Web]);
   });
 
+  it('needs the web URL as well when APP_CONTEXTS is telegram (the bot uses the web services)', () => {
+    const config = loadConfig({
+      APP_CONTEXTS: 'telegram',
+      DATABASE_IDENTITY_URL: URLS.DATABASE_IDENTITY_URL,
+      DATABASE_BOT_URL: URLS.DATABASE_BOT_URL,
+      DATABASE_WEB_URL: URLS.DATABASE_WEB_URL,
+    });
+    expect(Object.keys(config.database.urls).sort()).toEqual([
+      Database.Bot,
+      Database.Identity,
+      Database.Web,
+    ]);
+    const { DATABASE_WEB_URL: _omitted, ...withoutWeb } = URLS;
+    expect(configError({ ...withoutWeb, APP_CONTEXTS: 'telegram' }).variable).toBe(
+      'DATABASE_WEB_URL',
+    );
+  });
+
   it('reads the read replicas of the databases in use, and only those', () => {
     const config = loadConfig({
       ...URLS,

@@ -90,6 +90,18 @@ describe('database roles of the compose stack', () => {
     }
   });
 
+  it('lets the bot role build its own database and use its inbox and outgoing queue', async () => {
+    await migrate(Database.Bot, 'bot');
+    await asRole('bot', 'exchanger_bot', async (client) => {
+      await client.query(`INSERT INTO telegram_updates (update_id, payload) VALUES (1, '{}')`);
+      await client.query(
+        `INSERT INTO outgoing_messages (chat_id, method, payload) VALUES (1, 'sendMessage', '{}')`,
+      );
+      const { rowCount } = await client.query('SELECT 1 FROM telegram_updates');
+      expect(rowCount).toBe(1);
+    });
+  });
+
   it('does not let the bot role connect to the web database', async () => {
     await expect(asRole('bot', 'exchanger_web', (c) => c.query('SELECT 1'))).rejects.toThrow(
       /permission denied for database/,
