@@ -5,6 +5,7 @@ import type { Update } from 'grammy/types';
 import pg from 'pg';
 import request from 'supertest';
 import { Texts } from '../src/bot/texts.js';
+import { UpdateInbox } from '../src/bot/updates/update-inbox.js';
 import { RatesService } from '../src/web/index.js';
 import {
   botDatabase,
@@ -252,6 +253,32 @@ describe('the bot: receiving updates', () => {
     expect(outcomes.some((row) => row.outcome === 'handled')).toBe(true);
     expect(serverErrors).toBe(0);
   }, 120_000);
+
+  it('purges handled updates after a week, and never one still waiting', async () => {
+    const user = telegramUser(telegram);
+    const handled = telegram.command(user, 'help');
+    await deliver(telegram, handled);
+    await waitUntilIdle(app);
+    const waiting = telegram.textMessage(user, 'later');
+    await botDatabase(app).query(
+      `INSERT INTO telegram_updates (update_id, sender_id, payload, available_at, received_at)
+       VALUES ($1, $2, $3, now() + interval '1 hour', now() - interval '8 days')`,
+      [waiting.update_id, user.id, waiting],
+    );
+    await botDatabase(app).query(
+      `UPDATE telegram_updates SET processed_at = now() - interval '8 days' WHERE update_id = $1`,
+      [handled.update_id],
+    );
+    expect(await app.get(UpdateInbox).purge()).toBe(1);
+    const left: Array<{ update_id: string }> = await botDatabase(app).query(
+      'SELECT update_id FROM telegram_updates WHERE update_id = ANY($1)',
+      [[handled.update_id, waiting.update_id]],
+    );
+    expect(left.map((row) => Number(row.update_id))).toEqual([waiting.update_id]);
+    await botDatabase(app).query('DELETE FROM telegram_updates WHERE update_id = $1', [
+      waiting.update_id,
+    ]);
+  });
 
   // Last: passport keeps one strategy per name for the whole process, so logging in on the
   // first application after a second one started and stopped fails (not the bot's doing).

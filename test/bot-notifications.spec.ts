@@ -5,6 +5,7 @@ import { UsersService } from '../src/identity/index.js';
 import { RatesService } from '../src/web/index.js';
 import {
   botDatabase,
+  deliver,
   linkedUser,
   ownDatabases,
   type OwnDatabases,
@@ -94,11 +95,18 @@ describe('the bot: order notifications across the two databases', () => {
         return rows.length === 1 && (rows[0]?.attempts ?? 0) >= 1;
       });
       expect(telegram.sentTo(user.id)).toHaveLength(seenBefore);
+      // An update cannot be stored meanwhile: 503, and Telegram delivers it again later.
+      const update = telegram.command(user, 'help');
+      expect((await telegram.deliverWebhook(update)).status).toBe(503);
+      expect(telegram.pendingUpdateCount).toBeGreaterThan(0);
     } finally {
       botProxy.restore();
     }
     const notified = await waitForMessages(telegram, user, seenBefore + 1, 45_000);
     expect(notified.text).toBe(`Order ${orderId} (7.00000000 USD → 6.44000000 EUR) is cancelled.`);
+    // Telegram's redelivery of the refused update, now taken.
+    await deliver(telegram, telegram.command(user, 'help'));
+    await waitForMessages(telegram, user, seenBefore + 2);
     await waitUntilIdle(app);
     expect(await outbox()).toBe(0);
     expect(await notificationsOf(web.id)).toEqual([

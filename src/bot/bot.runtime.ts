@@ -20,7 +20,7 @@ import { OutgoingQueue } from './telegram/outgoing-queue.js';
 import { OutgoingSender } from './telegram/outgoing-sender.js';
 import { SendLimiter } from './telegram/send-limiter.js';
 import { ALLOWED_UPDATES, apiSignal, TelegramClient } from './telegram/telegram-client.js';
-import { UpdateInbox } from './updates/update-inbox.js';
+import { KEEP_HANDLED_MS, UpdateInbox } from './updates/update-inbox.js';
 import { UpdatePoller } from './updates/update-poller.js';
 import { UpdateWorker } from './updates/update-worker.js';
 import { WorkLoop } from './work-loop.js';
@@ -83,11 +83,14 @@ export class BotRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     });
     const client = new TelegramClient(config, limiter, this.state);
     this.handlers.install(client.bot);
-    const sender = new WorkLoop(
-      'OutgoingSender',
-      () => new OutgoingSender(this.outgoing, client, limiter, this.conversations).round(),
-      config.pollIntervalMs,
+    const sending = new OutgoingSender(
+      this.outgoing,
+      client,
+      limiter,
+      this.conversations,
+      this.state,
     );
+    const sender = new WorkLoop('OutgoingSender', () => sending.round(), config.pollIntervalMs);
     const worker = new UpdateWorker(
       this.inbox,
       client,
@@ -118,10 +121,7 @@ export class BotRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       const polling = new UpdatePoller(client, this.inbox, this.state, () => updates.nudge());
       poller = { poller: polling, loop: new WorkLoop('UpdatePoller', () => polling.round(), 0) };
     }
-    const purge = setInterval(
-      () => void this.inbox.purge().catch(() => undefined),
-      PURGE_INTERVAL_MS,
-    );
+    const purge = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
     purge.unref();
     this.running = { client, updates, sender, notifications, poller, purge };
     updates.start();
@@ -146,6 +146,20 @@ export class BotRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       running.sender.stop(),
       running.notifications.stop(),
     ]);
+  }
+
+  /** Handled updates and settled calls, a week on: their records stay in messages and notifications. */
+  private async purge(): Promise<void> {
+    try {
+      while ((await this.inbox.purge()) > 0) {
+        // next batch
+      }
+      while ((await this.outgoing.purge(KEEP_HANDLED_MS)) > 0) {
+        // next batch
+      }
+    } catch (error) {
+      this.logger.warn(`purge failed, will retry: ${String(error)}`);
+    }
   }
 
   /** Stored updates may be waiting: the workers look now. */

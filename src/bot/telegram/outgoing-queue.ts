@@ -167,10 +167,28 @@ export class OutgoingQueue {
     });
   }
 
-  /** Calls not settled yet, and notifications not yet sent (for tests and metrics). */
+  /** Calls not settled yet. */
   async pending(): Promise<number> {
     const rows: Array<{ count: number }> = await this.dataSource.query(
       'SELECT count(*)::int AS count FROM outgoing_messages WHERE outcome IS NULL',
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  /**
+   * Deletes settled calls older than `keepMs` (a batch); returns how many. What was said is
+   * kept in `messages`, what became of a notification in `notifications`.
+   */
+  async purge(keepMs: number): Promise<number> {
+    const rows: Array<{ count: number }> = await this.dataSource.query(
+      `WITH purged AS (
+         DELETE FROM outgoing_messages WHERE id IN (
+           SELECT id FROM outgoing_messages
+           WHERE outcome IS NOT NULL AND created_at < now() - make_interval(secs => $1)
+           LIMIT 1000 FOR UPDATE SKIP LOCKED)
+         RETURNING 1)
+       SELECT count(*)::int AS count FROM purged`,
+      [keepMs / 1_000],
     );
     return rows[0]?.count ?? 0;
   }

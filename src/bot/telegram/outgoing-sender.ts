@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { GrammyError, HttpError } from 'grammy';
+import type { BotStateStore } from '../bot-state.js';
 import type { ConversationStore } from '../dialogue/conversation-store.js';
 import type { ClaimedCall, Delivery, OutgoingQueue } from './outgoing-queue.js';
 import type { SendLimiter } from './send-limiter.js';
@@ -52,6 +53,7 @@ export class OutgoingSender {
     private readonly client: TelegramClient,
     private readonly limiter: SendLimiter,
     private readonly conversations: ConversationStore,
+    private readonly state: BotStateStore,
   ) {}
 
   /** One round; true when it found calls to deliver. */
@@ -64,6 +66,7 @@ export class OutgoingSender {
 
   private async process(call: ClaimedCall): Promise<void> {
     const delivery: Delivery = call.expired ? { kind: 'expired' } : await this.deliver(call);
+    if ('error' in delivery) await this.state.recordError(call.method, delivery.error);
     try {
       await this.queue.settle(call, delivery);
     } catch (error) {

@@ -10,7 +10,7 @@ const MAX_RETRY_MS = 5 * 60_000;
 /** An update that failed this often is given up (marked failed), so it no longer holds its sender's queue. */
 export const MAX_ATTEMPTS = 8;
 /** Handled updates are kept this long (Telegram retries a delivery for a day at most). */
-const KEEP_HANDLED_MS = 7 * 86_400_000;
+export const KEEP_HANDLED_MS = 7 * 86_400_000;
 
 /** How handling one update ended. */
 export type Handling =
