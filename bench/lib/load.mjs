@@ -24,27 +24,29 @@ const BODY_SCRIPT = fileURLToPath(new URL('../wrk-body.lua', import.meta.url));
 
 /**
  * Runs the load and returns { requests, rps, p50, p99 (ms), failures, loadCpuMicros }.
- * `failures` counts non-2xx answers and socket errors alike.
+ * `failures` counts non-2xx answers and socket errors alike. A POST sends `body`, or, with
+ * `bodies` ({ script, env, next }), a new body per request: wrk runs the Lua `script` with
+ * `env`, autocannon calls `next()`.
  */
-export function runLoad({ url, method = 'GET', headers = {}, body, connections, seconds }) {
+export function runLoad({ url, method = 'GET', headers = {}, body, bodies, connections, seconds }) {
   return TOOL === 'wrk'
-    ? wrk({ url, method, headers, body, connections, seconds })
-    : autocannonRun({ url, method, headers, body, connections, seconds });
+    ? wrk({ url, method, headers, body, bodies, connections, seconds })
+    : autocannonRun({ url, method, headers, body, bodies, connections, seconds });
 }
 
-async function wrk({ url, method, headers, body, connections, seconds }) {
+async function wrk({ url, method, headers, body, bodies, connections, seconds }) {
   const args = [
     '-t1',
     `-c${connections}`,
     `-d${seconds}s`,
     '--latency',
     ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
-    ...(method === 'GET' ? [] : ['-s', BODY_SCRIPT]),
+    ...(method === 'GET' ? [] : ['-s', bodies?.script ?? BODY_SCRIPT]),
     url,
   ];
   const cpuBefore = reapedChildrenCpuMicros();
   const child = spawnTracked('wrk', args, {
-    env: { WRK_METHOD: method, WRK_BODY: body ?? '' },
+    env: { WRK_METHOD: method, WRK_BODY: body ?? '', ...bodies?.env },
     stdout: 'pipe',
   });
   let output = '';
@@ -74,9 +76,21 @@ async function wrk({ url, method, headers, body, connections, seconds }) {
   };
 }
 
-async function autocannonRun({ url, method, headers, body, connections, seconds }) {
+async function autocannonRun({ url, method, headers, body, bodies, connections, seconds }) {
   const cpuBefore = process.cpuUsage();
-  const result = await autocannon({ url, method, headers, body, connections, duration: seconds });
+  const perRequest =
+    bodies === undefined
+      ? {}
+      : { requests: [{ setupRequest: (request) => ({ ...request, body: bodies.next() }) }] };
+  const result = await autocannon({
+    url,
+    method,
+    headers,
+    body,
+    connections,
+    duration: seconds,
+    ...perRequest,
+  });
   const cpu = process.cpuUsage(cpuBefore);
   return {
     requests: result.requests.total,

@@ -8,7 +8,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
  */
 @Entity({ name: 'outgoing_messages' })
 @Index('IDX_outgoing_messages_pending_chat', ['chatId', 'id'], { where: '"outcome" IS NULL' })
-@Index('IDX_outgoing_messages_pending_due', ['availableAt'], { where: '"outcome" IS NULL' })
+@Index('IDX_outgoing_messages_pending', ['id'], { where: '"outcome" IS NULL' })
 export class OutgoingMessage {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id!: string;

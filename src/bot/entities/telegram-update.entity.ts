@@ -9,7 +9,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('IDX_telegram_updates_pending_sender', ['senderId', 'updateId'], {
   where: '"processed_at" IS NULL',
 })
-@Index('IDX_telegram_updates_pending_due', ['availableAt'], { where: '"processed_at" IS NULL' })
+@Index('IDX_telegram_updates_pending', ['updateId'], { where: '"processed_at" IS NULL' })
 @Index('IDX_telegram_updates_processed', ['processedAt'])
 export class TelegramUpdate {
   @PrimaryColumn({ name: 'update_id', type: 'bigint' })

@@ -63,19 +63,23 @@ interface ClaimedRow {
 /** What a sender's claim keeps hold of a call for; a sender gone longer than this leaves it in doubt. */
 const LEASE_SECONDS = 60;
 
+/** Pending calls a claim looks at, oldest first: its cost stays flat however long the queue. */
+const CLAIM_WINDOW = 500;
+
 /**
  * The oldest due call of each chat with nothing earlier pending (so a chat's calls go in
- * order), skipping those another sender holds. A call found with an expired claim was
- * left between sending and marking: it is in doubt.
+ * order), among the oldest pending calls, skipping those another sender holds. A call
+ * found with an expired claim was left between sending and marking: it is in doubt.
  */
-const CLAIM = `WITH due AS (
-    SELECT id FROM outgoing_messages o
-    WHERE outcome IS NULL AND available_at <= now()
-      AND (claimed_until IS NULL OR claimed_until < now())
+const CLAIM = `WITH oldest AS (
+    SELECT id FROM outgoing_messages WHERE outcome IS NULL ORDER BY id LIMIT ${CLAIM_WINDOW}),
+  due AS (
+    SELECT o.id FROM outgoing_messages o JOIN oldest USING (id)
+    WHERE o.available_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until < now())
       AND NOT EXISTS (
         SELECT 1 FROM outgoing_messages e
         WHERE e.chat_id = o.chat_id AND e.outcome IS NULL AND e.id < o.id)
-    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED),
+    ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED),
   claimed AS (
     UPDATE outgoing_messages o
     SET claimed_until = now() + make_interval(secs => ${LEASE_SECONDS}), attempts = o.attempts + 1,

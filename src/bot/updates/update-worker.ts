@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { BotError } from 'grammy';
 import type { Update } from 'grammy/types';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, QueryFailedError } from 'typeorm';
 import type { BotStateStore } from '../bot-state.js';
 import { type ConversationStore, StaleConversationError } from '../dialogue/conversation-store.js';
 import type { Records } from '../dialogue/records.js';
@@ -11,6 +11,12 @@ import type { OutgoingQueue } from '../telegram/outgoing-queue.js';
 import type { TelegramClient } from '../telegram/telegram-client.js';
 import type { ClaimedUpdate, Handling, UpdateInbox } from './update-inbox.js';
 import { handledUpdate } from './update-shape.js';
+
+/** A record refused because the cached conversation no longer exists in the database. */
+function isMissingConversation(error: unknown): boolean {
+  const driverError = error instanceof QueryFailedError ? (error.driverError as object) : {};
+  return 'constraint' in driverError && driverError.constraint === 'FK_messages_conversation';
+}
 
 /**
  * Handles the stored updates, one per round: the update is held, its sender's
@@ -92,9 +98,13 @@ export class UpdateWorker {
       return { outcome: 'handled' };
     } catch (caught) {
       const error = caught instanceof BotError ? caught.error : caught;
-      // A stale cached conversation: again at once, on a fresh read.
+      // A stale cached conversation (written since, or gone): again at once, on a fresh read.
       if (error instanceof StaleConversationError)
         return { outcome: 'retry', error, retryAfterMs: 0 };
+      if (isMissingConversation(error)) {
+        await this.conversations.forget(String(from.id));
+        return { outcome: 'retry', error, retryAfterMs: 0 };
+      }
       return { outcome: 'retry', error };
     }
   }

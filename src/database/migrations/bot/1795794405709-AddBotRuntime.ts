@@ -6,15 +6,15 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * what the records keep (direction, results, durations, the source of a notification).
  */
 
-export class AddBotRuntime1795791924907 implements MigrationInterface {
-  name = 'AddBotRuntime1795791924907';
+export class AddBotRuntime1795794405709 implements MigrationInterface {
+  name = 'AddBotRuntime1795794405709';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
       `CREATE TABLE "outgoing_messages" ("id" bigint GENERATED ALWAYS AS IDENTITY NOT NULL, "chat_id" bigint NOT NULL, "method" character varying(50) NOT NULL, "payload" jsonb NOT NULL, "conversation_id" uuid, "notification_id" uuid, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "available_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "expires_at" TIMESTAMP WITH TIME ZONE, "attempts" integer NOT NULL DEFAULT '0', "claimed_until" TIMESTAMP WITH TIME ZONE, "in_doubt" boolean NOT NULL DEFAULT false, "outcome" character varying(20), "sent_at" TIMESTAMP WITH TIME ZONE, "telegram_message_id" bigint, "last_error" text, CONSTRAINT "PK_07b4e3d736026c72f3e61a8fb99" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(
-      `CREATE INDEX "IDX_outgoing_messages_pending_due" ON "outgoing_messages"  ("available_at") WHERE "outcome" IS NULL`,
+      `CREATE INDEX "IDX_outgoing_messages_pending" ON "outgoing_messages"  ("id") WHERE "outcome" IS NULL`,
     );
     await queryRunner.query(
       `CREATE INDEX "IDX_outgoing_messages_pending_chat" ON "outgoing_messages"  ("chat_id", "id") WHERE "outcome" IS NULL`,
@@ -26,7 +26,7 @@ export class AddBotRuntime1795791924907 implements MigrationInterface {
       `CREATE INDEX "IDX_telegram_updates_processed" ON "telegram_updates"  ("processed_at") `,
     );
     await queryRunner.query(
-      `CREATE INDEX "IDX_telegram_updates_pending_due" ON "telegram_updates"  ("available_at") WHERE "processed_at" IS NULL`,
+      `CREATE INDEX "IDX_telegram_updates_pending" ON "telegram_updates"  ("update_id") WHERE "processed_at" IS NULL`,
     );
     await queryRunner.query(
       `CREATE INDEX "IDX_telegram_updates_pending_sender" ON "telegram_updates"  ("sender_id", "update_id") WHERE "processed_at" IS NULL`,
@@ -77,11 +77,11 @@ export class AddBotRuntime1795791924907 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "conversations" DROP COLUMN "notifications_enabled"`);
     await queryRunner.query(`ALTER TABLE "conversations" DROP COLUMN "session_id"`);
     await queryRunner.query(`DROP INDEX "public"."IDX_telegram_updates_pending_sender"`);
-    await queryRunner.query(`DROP INDEX "public"."IDX_telegram_updates_pending_due"`);
+    await queryRunner.query(`DROP INDEX "public"."IDX_telegram_updates_pending"`);
     await queryRunner.query(`DROP INDEX "public"."IDX_telegram_updates_processed"`);
     await queryRunner.query(`DROP TABLE "telegram_updates"`);
     await queryRunner.query(`DROP INDEX "public"."IDX_outgoing_messages_pending_chat"`);
-    await queryRunner.query(`DROP INDEX "public"."IDX_outgoing_messages_pending_due"`);
+    await queryRunner.query(`DROP INDEX "public"."IDX_outgoing_messages_pending"`);
     await queryRunner.query(`DROP TABLE "outgoing_messages"`);
   }
 }
