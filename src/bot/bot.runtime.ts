@@ -66,11 +66,6 @@ export class BotRuntime implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly handlers: BotHandlers,
   ) {}
 
-  /** Whether this process runs the bot. */
-  get enabled(): boolean {
-    return this.running !== undefined;
-  }
-
   onApplicationBootstrap(): void {
     const config = this.config;
     if (config === null) {

@@ -59,18 +59,15 @@ function words(text: string | undefined): string[] {
  */
 @Injectable()
 export class BotHandlers {
-  private readonly commandsCache: TtlCache;
-
   constructor(
     private readonly orders: OrdersService,
     private readonly rates: RatesService,
     private readonly links: AccountLinks,
     private readonly conversations: ConversationStore,
     private readonly records: Records,
-    @InjectTtlCache(CONTEXTS[AppContext.Telegram].cacheNamespace) commandsCache: TtlCache,
-  ) {
-    this.commandsCache = commandsCache;
-  }
+    @InjectTtlCache(CONTEXTS[AppContext.Telegram].cacheNamespace)
+    private readonly commandsCache: TtlCache,
+  ) {}
 
   install(bot: Bot<BotContext>): void {
     bot.use(this.refuseDirectCalls, this.recordCommands);

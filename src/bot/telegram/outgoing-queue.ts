@@ -171,14 +171,6 @@ export class OutgoingQueue {
     });
   }
 
-  /** Calls not settled yet. */
-  async pending(): Promise<number> {
-    const rows: Array<{ count: number }> = await this.dataSource.query(
-      'SELECT count(*)::int AS count FROM outgoing_messages WHERE outcome IS NULL',
-    );
-    return rows[0]?.count ?? 0;
-  }
-
   /**
    * Deletes settled calls older than `keepMs` (a batch); returns how many. What was said is
    * kept in `messages`, what became of a notification in `notifications`.

@@ -119,14 +119,6 @@ export class UpdateInbox {
     }
   }
 
-  /** Updates not handled yet. */
-  async pending(): Promise<number> {
-    const rows: Array<{ count: number }> = await this.dataSource.query(
-      'SELECT count(*)::int AS count FROM telegram_updates WHERE processed_at IS NULL',
-    );
-    return rows[0]?.count ?? 0;
-  }
-
   /** Deletes handled updates past their keeping time; returns how many. */
   async purge(): Promise<number> {
     const rows: Array<{ count: number }> = await this.dataSource.query(
