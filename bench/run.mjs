@@ -10,7 +10,9 @@ import { runLoad, TOOL } from './lib/load.mjs';
 import { processTree, reapedChildrenCpuMicros, treeCpuMicros, treeRssBytes } from './lib/proc.mjs';
 import { record } from './lib/report.mjs';
 import {
+  BOT_WEBHOOK_SECRET,
   THREADPOOL,
+  botBacklog,
   cachedSessionBytes,
   migrateApi,
   prepareDatabases,
@@ -68,6 +70,25 @@ function targetsFor(servers, cookies) {
     get('nodePg', 'node:http + pg SELECT by key', 'nodeHttpPg', '/me', cookies.missing),
     get('apiRate', 'API GET /web/rates/USD/EUR, cached', 'api', '/web/rates/USD/EUR'),
     get('apiOrders', 'API GET /web/orders (10), cached', 'api', '/web/orders', me),
+    // The same web rows on an API with the bot off: the bot (on in `api`) must not slow them.
+    get('noBotMe', 'API, bot off: GET /web/auth/me, cached', 'apiNoBot', '/web/auth/me', me),
+    get('noBotRate', 'API, bot off: GET /web/rates/USD/EUR', 'apiNoBot', '/web/rates/USD/EUR'),
+    {
+      ...get(
+        'botWebhook',
+        'API POST /bot/telegram/webhook, /rates',
+        'api',
+        '/bot/telegram/webhook',
+      ),
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-telegram-bot-api-secret-token': BOT_WEBHOOK_SECRET,
+      },
+      bodies: telegramUpdates(cookies.telegramChats),
+      // The handling goes on after the load: the next row waits until the backlog is gone.
+      settle: waitForBotBacklog,
+    },
     { id: 'hash', name: `argon2id hashes, ${config.loginClients} in flight`, hash: true },
     {
       ...login,
@@ -85,6 +106,48 @@ function targetsFor(servers, cookies) {
   return targets;
 }
 
+/**
+ * "/rates USD EUR" from the linked Telegram users, each request a new update_id: every run
+ * starts from a new base, so no update is ever a duplicate.
+ */
+function telegramUpdates(chats) {
+  let run = 0;
+  let counter = 0;
+  const body = (id, chat) =>
+    JSON.stringify({
+      update_id: id,
+      message: {
+        message_id: id,
+        from: { id: chat, is_bot: false, first_name: 'B' },
+        chat: { id: chat, type: 'private', first_name: 'B' },
+        date: Math.floor(Date.now() / 1000),
+        text: '/rates USD EUR',
+        entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+      },
+    });
+  return {
+    script: 'bench/wrk-telegram-updates.lua',
+    get env() {
+      run += 1;
+      return { WRK_UPDATE_BASE: String(run * 10_000_000), WRK_CHATS: chats.join(',') };
+    },
+    next() {
+      counter += 1;
+      return body(1_000_000_000 + counter, chats[counter % chats.length]);
+    },
+  };
+}
+
+/** Waits until the bot has handled every stored update; returns how long that took after the load. */
+async function waitForBotBacklog() {
+  const started = performance.now();
+  while ((await botBacklog()) > 0) {
+    if (performance.now() - started > 300_000) throw new Error('the bot did not catch up in 5 min');
+    await sleep(200);
+  }
+  return { drainSeconds: (performance.now() - started) / 1000 };
+}
+
 async function measure(target, servers, seconds) {
   if (target.hash) return measureHashRate(seconds);
   const pid = servers[target.server].child.pid;
@@ -98,7 +161,8 @@ async function measure(target, servers, seconds) {
   });
   const wallSeconds = (performance.now() - started) / 1000;
   const serverCpuMicros = treeCpuMicros(pid) - cpuBefore;
-  return { ...load, serverCpuMicros, wallSeconds, probe: await probe?.stop() };
+  const settled = await target.settle?.();
+  return { ...load, serverCpuMicros, wallSeconds, probe: await probe?.stop(), ...settled };
 }
 
 /** The machine's argon2id rate with the API's parameters, in a process of its own. */

@@ -78,10 +78,12 @@ describe('the audit trail while the admin database is away', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await rowsFor(target.id)).toEqual([]);
     const identity = database(app, Database.Identity);
-    const waiting: Array<{ id: string; payload: object; attempts: number }> = await identity.query(
-      `SELECT id, payload, attempts FROM outbox WHERE topic = $1 AND payload ->> 'resourceId' = $2`,
-      [AUDIT_TOPIC, target.id],
-    );
+    const waiting: Array<{ id: string; message_id: string; payload: object; attempts: number }> =
+      await identity.query(
+        `SELECT id, message_id, payload, attempts FROM outbox
+         WHERE topic = $1 AND payload ->> 'resourceId' = $2`,
+        [AUDIT_TOPIC, target.id],
+      );
     expect(waiting).toHaveLength(1);
     expect(waiting[0]?.attempts).toBeGreaterThan(0);
 
@@ -89,13 +91,16 @@ describe('the audit trail while the admin database is away', () => {
     // Failed deliveries back off (up to a minute): the row arrives at the first try after.
     await eventually(async () => (await rowsFor(target.id)).length > 0, 70_000, 200);
     const rows = await rowsFor(target.id);
-    expect(rows).toEqual([{ action: 'user.permission.granted', message_id: waiting[0]?.id }]);
+    expect(rows).toEqual([
+      { action: 'user.permission.granted', message_id: waiting[0]?.message_id },
+    ]);
 
     // Delivered again (a relay that died after the insert, before deleting the message):
     // still one row.
     await identity.query(
-      `INSERT INTO outbox (id, topic, payload) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3)`,
-      [waiting[0]?.id, AUDIT_TOPIC, waiting[0]?.payload],
+      `INSERT INTO outbox (id, message_id, topic, payload) OVERRIDING SYSTEM VALUE
+       VALUES ($1, $2, $3, $4)`,
+      [waiting[0]?.id, waiting[0]?.message_id, AUDIT_TOPIC, waiting[0]?.payload],
     );
     await eventually(async () => {
       const left: unknown[] = await identity.query('SELECT 1 FROM outbox WHERE id = $1', [
@@ -105,4 +110,16 @@ describe('the audit trail while the admin database is away', () => {
     }, 10_000);
     expect(await rowsFor(target.id)).toHaveLength(1);
   }, 120_000);
+
+  it('keeps the audit of new changes when the identity database numbers its messages again (a restore)', async () => {
+    const target = await registerUser(app, 'renumbered');
+    const permission = `/admin/users/${target.id}/permissions/web/${Permission.AnalyticsRead}`;
+    await http(app).put(permission).set('Cookie', admin.cookie).expect(204);
+    await eventually(async () => (await rowsFor(target.id)).length === 1, 10_000);
+    // As after a restore to an earlier point: the next message gets a number already used.
+    const identity = database(app, Database.Identity);
+    await identity.query('ALTER TABLE outbox ALTER COLUMN id RESTART WITH 1');
+    await http(app).delete(permission).set('Cookie', admin.cookie).expect(204);
+    await eventually(async () => (await rowsFor(target.id)).length === 2, 10_000);
+  }, 30_000);
 });

@@ -83,6 +83,24 @@ describe('configuration', () => {
     expect(Object.keys(config.database.urls).sort()).toEqual([Database.Identity, Database.Web]);
   });
 
+  it('needs the web URL as well when APP_CONTEXTS is telegram (the bot uses the web services)', () => {
+    const config = loadConfig({
+      APP_CONTEXTS: 'telegram',
+      DATABASE_IDENTITY_URL: URLS.DATABASE_IDENTITY_URL,
+      DATABASE_BOT_URL: URLS.DATABASE_BOT_URL,
+      DATABASE_WEB_URL: URLS.DATABASE_WEB_URL,
+    });
+    expect(Object.keys(config.database.urls).sort()).toEqual([
+      Database.Bot,
+      Database.Identity,
+      Database.Web,
+    ]);
+    const { DATABASE_WEB_URL: _omitted, ...withoutWeb } = URLS;
+    expect(configError({ ...withoutWeb, APP_CONTEXTS: 'telegram' }).variable).toBe(
+      'DATABASE_WEB_URL',
+    );
+  });
+
   it('reads the read replicas of the databases in use, and only those', () => {
     const config = loadConfig({
       ...URLS,
@@ -118,7 +136,11 @@ describe('configuration', () => {
     ['ADMIN_EMAIL', { ADMIN_EMAIL: 'not-an-email', ADMIN_PASSWORD: 'long enough' }],
     ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'a@example.com', ADMIN_PASSWORD: 'short' }],
     ['ADMIN_PASSWORD', { ADMIN_EMAIL: 'a@example.com' }],
-    ['BOT_API_SECRET', { BOT_API_SECRET: 'too-short' }],
+    ['TELEGRAM_BOT_TOKEN', { TELEGRAM_BOT_TOKEN: 'not-a-token' }],
+    ['TELEGRAM_WEBHOOK_SECRET', { TELEGRAM_WEBHOOK_SECRET: 'short' }],
+    ['TELEGRAM_WEBHOOK_SECRET', { TELEGRAM_BOT_TOKEN: `123:${'a'.repeat(35)}` }],
+    ['TELEGRAM_WEBHOOK_URL', { TELEGRAM_WEBHOOK_URL: 'http://plain.example/hook' }],
+    ['BOT_MODE', { BOT_MODE: 'carrier-pigeon' }],
     [
       'SESSION_ADMIN_ABSOLUTE_SECONDS',
       { SESSION_ADMIN_IDLE_SECONDS: '7200', SESSION_ADMIN_ABSOLUTE_SECONDS: '3600' },

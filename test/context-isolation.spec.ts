@@ -2,7 +2,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext, CONTEXTS } from '../src/common/app-context.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_BOT_SECRET } from './support/test-env.js';
 import { cookieFor, linkTelegram, logIn, registerAdmin } from './support/users.js';
 
 const meOf = (context: AppContext) => `/${CONTEXTS[context].routePrefix}/auth/me`;
@@ -17,7 +16,7 @@ describe('context isolation', () => {
     const user = await registerAdmin(app);
     tokens[AppContext.Web] = await logIn(app, AppContext.Web, user);
     tokens[AppContext.Admin] = await logIn(app, AppContext.Admin, user);
-    tokens[AppContext.Telegram] = await linkTelegram(app, tokens[AppContext.Web], TEST_BOT_SECRET);
+    tokens[AppContext.Telegram] = await linkTelegram(app, tokens[AppContext.Web]);
   });
   afterAll(() => app.close());
 

@@ -108,6 +108,18 @@ describe('database roles of the compose stack', () => {
     });
   });
 
+  it('lets the bot role build its own database and use its inbox and outgoing queue', async () => {
+    await migrate(Database.Bot, 'bot');
+    await asRole('bot', 'exchanger_bot', async (client) => {
+      await client.query(`INSERT INTO telegram_updates (update_id, payload) VALUES (1, '{}')`);
+      await client.query(
+        `INSERT INTO outgoing_messages (chat_id, method, payload) VALUES (1, 'sendMessage', '{}')`,
+      );
+      const { rowCount } = await client.query('SELECT 1 FROM telegram_updates');
+      expect(rowCount).toBe(1);
+    });
+  });
+
   it('lets the admin role read the web data it reports on and add rates, nothing more', async () => {
     await asRole('admin', 'exchanger_web', async (client) => {
       await client.query('SELECT count(*) FROM orders');

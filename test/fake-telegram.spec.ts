@@ -341,6 +341,15 @@ describe('fake Telegram Bot API, driven by grammY', () => {
       await expect(api.getMe()).resolves.toMatchObject({ id: telegram.botInfo.id });
     });
 
+    it('a lost answer surfaces as HttpError, though the message was sent', async () => {
+      const ann = telegram.createUser();
+      telegram.failNext('sendMessage', { kind: 'lose-answer' });
+      const error = await failureOf(api.sendMessage(ann.id, 'did this arrive?'));
+      expect(error).toBeInstanceOf(HttpError);
+      expect(telegram.callsTo('sendMessage')[0]?.status).toBe('answer-lost');
+      expect(telegram.sentTo(ann.id).map((message) => message.text)).toEqual(['did this arrive?']);
+    });
+
     it("an answer slower than grammY's timeoutSeconds surfaces as HttpError", async () => {
       const impatient = new Api(telegram.token, { apiRoot: telegram.apiRoot, timeoutSeconds: 1 });
       telegram.failNext('getMe', { kind: 'delay', ms: 5_000 });

@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import { AppContext } from '../src/common/app-context.js';
 import { RatesService } from '../src/web/index.js';
 import { routesOf } from './support/route-table.js';
+import { botEnv, ownDatabases, type OwnDatabases, TEST_WEBHOOK_SECRET } from './support/bot.js';
+import { FakeTelegram } from './support/fake-telegram.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_BOT_SECRET, TEST_PROVIDER_SECRET } from './support/test-env.js';
+import { TEST_PROVIDER_SECRET } from './support/test-env.js';
 import { linkTelegram, logIn, registerAdmin, registerUser } from './support/users.js';
 
 /**
@@ -61,14 +63,20 @@ describe('hostile input', () => {
   const secretsOfBob: string[] = [];
   let credentials: Array<Record<string, string>> = [];
 
+  let telegram: FakeTelegram;
+  let databases: OwnDatabases;
+
   beforeAll(async () => {
-    app = await startTestApp({ SUPPORTED_CURRENCIES: 'HIA,HIB' });
+    // With the bot on, so that the webhook is fuzzed as it runs (its own bot database).
+    telegram = await new FakeTelegram().start();
+    databases = await ownDatabases('fuzz');
+    app = await startTestApp(botEnv(telegram, databases, { SUPPORTED_CURRENCIES: 'HIA,HIB' }));
     await app.get(RatesService).setRate('HIA', 'HIB', '2');
     const alice = await registerAdmin(app);
     const bob = await registerUser(app, 'bob');
     const aliceWeb = await logIn(app, AppContext.Web, alice);
     const aliceAdmin = await logIn(app, AppContext.Admin, alice);
-    const aliceTelegram = await linkTelegram(app, aliceWeb, TEST_BOT_SECRET);
+    const aliceTelegram = await linkTelegram(app, aliceWeb);
     const bobWeb = await logIn(app, AppContext.Web, bob);
     const bobOrder = await app
       .getHttpAdapter()
@@ -95,7 +103,7 @@ describe('hostile input', () => {
       { authorization: 'Bearer \u0000\u0001' },
       { cookie: 'web_session=%E0%A4%A; admin_session="' }, // malformed cookie header
       { 'x-provider-secret': TEST_PROVIDER_SECRET },
-      { 'x-bot-secret': TEST_BOT_SECRET },
+      { 'x-telegram-bot-api-secret-token': TEST_WEBHOOK_SECRET },
     ];
   });
   afterAll(async () => {
@@ -104,6 +112,8 @@ describe('hostile input', () => {
         `${figures.leaks} leaked another user's data`,
     );
     await app.close();
+    await telegram.stop();
+    await databases.drop();
   });
 
   const segment = fc.oneof(

@@ -24,27 +24,29 @@ const BODY_SCRIPT = fileURLToPath(new URL('../wrk-body.lua', import.meta.url));
 
 /**
  * Runs the load and returns { requests, rps, p50, p99 (ms), failures, loadCpuMicros }.
- * `failures` counts non-2xx answers and socket errors alike.
+ * `failures` counts non-2xx answers and socket errors alike. A POST sends `body`, or, with
+ * `bodies` ({ script, env, next }), a new body per request: wrk runs the Lua `script` with
+ * `env`, autocannon calls `next()`.
  */
-export function runLoad({ url, method = 'GET', headers = {}, body, connections, seconds }) {
+export function runLoad({ url, method = 'GET', headers = {}, body, bodies, connections, seconds }) {
   return TOOL === 'wrk'
-    ? wrk({ url, method, headers, body, connections, seconds })
-    : autocannonRun({ url, method, headers, body, connections, seconds });
+    ? wrk({ url, method, headers, body, bodies, connections, seconds })
+    : autocannonRun({ url, method, headers, body, bodies, connections, seconds });
 }
 
-async function wrk({ url, method, headers, body, connections, seconds }) {
+async function wrk({ url, method, headers, body, bodies, connections, seconds }) {
   const args = [
     '-t1',
     `-c${connections}`,
     `-d${seconds}s`,
     '--latency',
     ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
-    ...(method === 'GET' ? [] : ['-s', BODY_SCRIPT]),
+    ...(method === 'GET' ? [] : ['-s', bodies?.script ?? BODY_SCRIPT]),
     url,
   ];
   const cpuBefore = reapedChildrenCpuMicros();
   const child = spawnTracked('wrk', args, {
-    env: { WRK_METHOD: method, WRK_BODY: body ?? '' },
+    env: { WRK_METHOD: method, WRK_BODY: body ?? '', ...bodies?.env },
     stdout: 'pipe',
   });
   let output = '';
@@ -74,19 +76,23 @@ async function wrk({ url, method, headers, body, connections, seconds }) {
   };
 }
 
-async function autocannonRun({ url, method, headers, body, connections, seconds }) {
+async function autocannonRun({ url, method, headers, body, bodies, connections, seconds }) {
   const cpuBefore = process.cpuUsage();
-  // One body per line, sent in turn, as the wrk script does.
-  const bodies = (body ?? '').split('\n').filter(Boolean);
+  // One body per line of `body`, sent in turn, as the wrk script does; or one from `bodies`.
+  const lines = (body ?? '').split('\n').filter(Boolean);
+  const perRequest =
+    bodies !== undefined
+      ? { requests: [{ setupRequest: (request) => ({ ...request, body: bodies.next() }) }] }
+      : lines.length > 1
+        ? { requests: lines.map((each) => ({ method, headers, body: each })) }
+        : { body };
   const result = await autocannon({
     url,
     method,
     headers,
     connections,
     duration: seconds,
-    ...(bodies.length <= 1
-      ? { body }
-      : { requests: bodies.map((each) => ({ method, headers, body: each })) }),
+    ...perRequest,
   });
   const cpu = process.cpuUsage(cpuBefore);
   return {

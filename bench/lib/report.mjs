@@ -37,7 +37,8 @@ function eventLoopCheck(probe, login) {
 function targetNotes(results) {
   const { apiHealth, nestHealth, apiMe, nestMe, nodeRedis, express, apiMiss, nodePg } =
     Object.fromEntries(results);
-  const { apiLogin, hash, apiWorkers, apiCluster } = Object.fromEntries(results);
+  const { apiLogin, hash, apiWorkers, apiCluster, apiRate, noBotMe, noBotRate, botWebhook } =
+    Object.fromEntries(results);
   const notes = {
     apiHealth: [atLeast('bare Nest /health', apiHealth.rps / nestHealth.rps, 0.85)],
     apiMe: [
@@ -46,6 +47,14 @@ function targetNotes(results) {
       atLeast('express-session', apiMe.rps / express.rps, 2.5),
       `CPU/req ${atMost('Nest guard', cpuPerRequest(apiMe) / cpuPerRequest(nestMe), 1.3)}`,
       `p99 ${atMost('Nest guard', apiMe.p99 / nestMe.p99, 1.5)}`,
+      atLeast('API with the bot off', apiMe.rps / noBotMe.rps, 0.9),
+    ],
+    apiRate: [atLeast('API with the bot off', apiRate.rps / noBotRate.rps, 0.9)],
+    botWebhook: [
+      `every update handled ${fixed(botWebhook.drainSeconds, 1)} s after the load: ${fixed(
+        botWebhook.requests / (botWebhook.wallSeconds + botWebhook.drainSeconds),
+        0,
+      )} updates/s end to end (replies then leave at Telegram's 30/s)`,
     ],
     apiMiss: [atLeast('node:http + pg', apiMiss.rps / nodePg.rps, 0.6)],
     apiCluster: [

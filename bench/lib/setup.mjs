@@ -22,6 +22,11 @@ const API_DATABASES = ['identity', 'web', 'admin', 'bot'];
 const databaseUrl = (name) => `${POSTGRES}/exchanger_${name}${DATABASE_SUFFIX}`;
 const PASSWORD = 'bench password 1';
 const LOGIN_ACCOUNTS = Number(env.BENCH_LOGIN_CLIENTS ?? 20);
+/** The bot's row: a token of Telegram's shape for the Bot API stand-in, and the webhook secret. */
+export const BOT_TOKEN = `7000000001:${'B'.repeat(35)}`;
+export const BOT_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789-abcdefghij';
+/** Telegram users linked to API users for the webhook row (updates are handled per sender, in order). */
+const BOT_USERS = 20;
 /** Passed on to the API and the hash-rate script alike, so both hash on the same pool size. */
 export const THREADPOOL = env.UV_THREADPOOL_SIZE
   ? { UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE }
@@ -41,7 +46,11 @@ export async function prepareDatabases() {
   await redis.close();
 }
 
-function apiEnv(port, redisUrl, workers, clusterNodes) {
+/**
+ * `botApiRoot`: the bot is on and talks to the Bot API there; unset: the bot is off.
+ * `clusterNodes`: the API caches in that Redis Cluster instead of `redisUrl`.
+ */
+function apiEnv(port, redisUrl, workers, { botApiRoot, clusterNodes } = {}) {
   const result = {
     ...THREADPOOL,
     NODE_ENV: 'production',
@@ -52,10 +61,17 @@ function apiEnv(port, redisUrl, workers, clusterNodes) {
       ? { REDIS_URL: redisUrl }
       : { REDIS_URL: '', REDIS_CLUSTER_NODES: clusterNodes }),
     DATABASE_MIGRATE: 'false',
-    // The bench registers its accounts from one address.
-    REGISTRATION_IP_MAX: '1000',
     // Explicit, so that a default of one worker per core could not skew the comparisons.
     WORKERS: String(workers),
+    // The bench registers its accounts, and links the bot's users, from this one address.
+    REGISTRATION_IP_MAX: '1000000',
+    ...(botApiRoot === undefined
+      ? {}
+      : {
+          TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+          TELEGRAM_API_ROOT: botApiRoot,
+          TELEGRAM_WEBHOOK_SECRET: BOT_WEBHOOK_SECRET,
+        }),
   };
   for (const name of API_DATABASES)
     result[`DATABASE_${name.toUpperCase()}_URL`] = databaseUrl(name);
@@ -139,21 +155,30 @@ export async function startServers({ apiWorkers }) {
     env: (port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: REDIS, ...extra }),
     ready: '/me',
   });
-  const api = (redisUrl, workers, clusterNodes) => ({
+  // The Bot API stand-in comes first: its port (the base) is known before the APIs start.
+  const botApiRoot = `http://127.0.0.1:${PORT_BASE}`;
+  const api = (redisUrl, workers, { bot = true, clusterNodes } = {}) => ({
     args: ['dist/main.js'],
-    env: (port) => apiEnv(port, redisUrl, workers, clusterNodes),
+    env: (port) =>
+      apiEnv(port, redisUrl, workers, { botApiRoot: bot ? botApiRoot : undefined, clusterNodes }),
     ready: '/health/ready',
   });
   const clusterNodes = await startRedisCluster();
   const plan = {
+    botApi: {
+      args: ['bench/peers/bot-api.mjs'],
+      env: (port) => ({ PORT: String(port), BOT_TOKEN }),
+      ready: '/stats',
+    },
     api: api(REDIS, 1),
-    apiMiss: api(fullRedisUrl, 1),
+    apiNoBot: api(REDIS, 1, { bot: false }),
+    apiMiss: api(fullRedisUrl, 1, { bot: false }),
     nestGuard: peer('nest-guard.mjs'),
     nodeHttpRedis: peer('node-http-redis.mjs'),
     nodeHttpPg: peer('node-http-pg.mjs', { DATABASE_URL: databaseUrl('identity') }),
     expressSession: peer('express-session.mjs'),
     betterAuth: peer('better-auth.mjs', { DATABASE_URL: databaseUrl('betterauth') }),
-    apiCluster: api(undefined, 1, clusterNodes),
+    apiCluster: api(undefined, 1, { clusterNodes }),
     ...(apiWorkers === undefined ? {} : { apiWorkers: api(REDIS, apiWorkers) }),
   };
   await waitForRedis(fullRedisUrl);
@@ -241,6 +266,7 @@ export async function seed(servers) {
     await post(`${api.url}/web/orders`, order, { cookie: cached });
   }
   await copySessionForPeers(api.url, cached);
+  const telegramChats = await linkTelegramUsers(api.url, stamp);
 
   const express = cookieOf(await post(`${expressSession.url}/login`, {}), 'connect.sid');
   const betterAuthSession = cookieOf(
@@ -259,7 +285,72 @@ export async function seed(servers) {
     loginBody: loginUsers.map((loginUser) => JSON.stringify(loginUser)).join('\n'),
     express,
     betterAuth: betterAuthSession,
+    telegramChats,
   };
+}
+
+/** Telegram's call to the webhook with one update. */
+function deliverUpdate(apiUrl, update) {
+  return post(`${apiUrl}/bot/telegram/webhook`, update, {
+    'x-telegram-bot-api-secret-token': BOT_WEBHOOK_SECRET,
+  });
+}
+
+/** Users who linked a Telegram account through the bot (/start CODE); returns their chat ids. */
+async function linkTelegramUsers(apiUrl, stamp) {
+  const chats = [];
+  for (let index = 0; index < BOT_USERS; index++) {
+    const user = { email: `bench-telegram-${index}-${stamp}@example.test`, password: PASSWORD };
+    await post(`${apiUrl}/web/auth/register`, user);
+    const cookie = cookieOf(await post(`${apiUrl}/web/auth/login`, user), 'web_session');
+    const { code } = await (
+      await post(`${apiUrl}/web/auth/telegram/link-code`, {}, { cookie })
+    ).json();
+    const chat = 1_000_000_000 + index;
+    const from = { id: chat, is_bot: false, first_name: 'Bench' };
+    const text = `/start ${code}`;
+    await deliverUpdate(apiUrl, {
+      update_id: index + 1,
+      message: {
+        message_id: 1,
+        from,
+        chat: { id: chat, type: 'private', first_name: 'Bench' },
+        date: Math.floor(Date.now() / 1000),
+        text,
+        entities: [{ type: 'bot_command', offset: 0, length: 6 }],
+      },
+    });
+    chats.push(chat);
+  }
+  const bot = new pg.Client({ connectionString: databaseUrl('bot') });
+  await bot.connect();
+  try {
+    for (let waited = 0; ; waited += 100) {
+      const { rows } = await bot.query(
+        'SELECT count(*)::int AS linked FROM conversations WHERE session_id IS NOT NULL',
+      );
+      if (rows[0].linked === BOT_USERS) break;
+      if (waited > 60_000) throw new Error(`only ${rows[0].linked} Telegram users got linked`);
+      await sleep(100);
+    }
+  } finally {
+    await bot.end();
+  }
+  return chats;
+}
+
+/** Updates stored and not handled yet by the API's bot. */
+export async function botBacklog() {
+  const bot = new pg.Client({ connectionString: databaseUrl('bot') });
+  await bot.connect();
+  try {
+    const { rows } = await bot.query(
+      'SELECT count(*)::int AS pending FROM telegram_updates WHERE processed_at IS NULL',
+    );
+    return rows[0].pending;
+  } finally {
+    await bot.end();
+  }
 }
 
 async function copySessionForPeers(apiUrl, cookie) {

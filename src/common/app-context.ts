@@ -31,7 +31,8 @@ export interface ContextDescriptor {
   readonly cacheNamespace: string;
   /**
    * Other applications' databases this one reaches through their exported services (the
-   * admin sets rates and reports on web data through the web application's services).
+   * admin sets rates and reports on web data, the bot places orders, through the web
+   * application's services): a process mounting it needs them too, but does not migrate them.
    */
   readonly borrowedDatabases: readonly Database[];
 }
@@ -54,10 +55,10 @@ function describe(
 export const CONTEXTS: Readonly<Record<AppContext, ContextDescriptor>> = {
   [AppContext.Web]: describe(AppContext.Web, Database.Web),
   [AppContext.Admin]: describe(AppContext.Admin, Database.Admin, [Database.Web]),
-  [AppContext.Telegram]: describe(AppContext.Telegram, Database.Bot),
+  [AppContext.Telegram]: describe(AppContext.Telegram, Database.Bot, [Database.Web]),
 };
 
-/** Databases a process needs when it mounts the given contexts: identity always. */
+/** Databases a process needs when it mounts the given contexts: identity always, each once. */
 export function databasesFor(contexts: readonly AppContext[]): Database[] {
   const used = contexts.flatMap((context) => [
     CONTEXTS[context].database,

@@ -71,6 +71,25 @@ export interface RegistrationThrottleConfig {
   readonly windowMs: number;
 }
 
+export interface TelegramConfig {
+  readonly token: string;
+  /** Where the Bot API client sends its calls (a local fake in tests). */
+  readonly apiRoot: string;
+  /** webhook: Telegram posts updates to POST /bot/telegram/webhook; polling: getUpdates (development). */
+  readonly mode: 'webhook' | 'polling';
+  /** Compared with X-Telegram-Bot-Api-Secret-Token; required in webhook mode. */
+  readonly webhookSecret: string | undefined;
+  /** When set, the bot registers this URL with setWebhook at start. */
+  readonly webhookUrl: string | undefined;
+  /** How often each process looks for stored updates, order events and notifications to send. */
+  readonly pollIntervalMs: number;
+  /** Updates one process handles at once (one database connection each). */
+  readonly updateConcurrency: number;
+  /** Messages per second to all chats together, and the least gap between two to one chat. */
+  readonly sendPerSecond: number;
+  readonly chatSendIntervalMs: number;
+}
+
 /** The validated configuration, grouped by concern. Built once, from the environment, at start. */
 export interface AppConfig {
   readonly env: Env['NODE_ENV'];
@@ -89,14 +108,14 @@ export interface AppConfig {
   readonly registration: RegistrationThrottleConfig;
   /** Created at start when no admin exists. */
   readonly firstAdmin: { readonly email: string; readonly password: string } | undefined;
-  /** Shared secret the Telegram bot presents to link accounts; unset: linking is off. */
-  readonly botApiSecret: string | undefined;
   readonly admin: {
     /** Default step-up window: dangerous actions need a password entered this recently. */
     readonly stepUpSeconds: number;
   };
   /** Bearer token of GET /metrics; unset: the endpoint is off (404). */
   readonly metricsToken: string | undefined;
+  /** The Telegram bot; undefined when TELEGRAM_BOT_TOKEN is unset (the bot is off). */
+  readonly telegram: TelegramConfig | undefined;
   readonly exchange: {
     /** Currency codes orders and rates may use. */
     readonly currencies: readonly string[];
@@ -210,6 +229,27 @@ function firstAdmin(env: Env): AppConfig['firstAdmin'] {
   return { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD };
 }
 
+function telegram(env: Env): TelegramConfig | undefined {
+  if (env.TELEGRAM_BOT_TOKEN === undefined) return undefined;
+  if (env.BOT_MODE === 'webhook' && env.TELEGRAM_WEBHOOK_SECRET === undefined) {
+    throw new ConfigError(
+      'TELEGRAM_WEBHOOK_SECRET',
+      'is required with TELEGRAM_BOT_TOKEN when BOT_MODE is webhook',
+    );
+  }
+  return {
+    token: env.TELEGRAM_BOT_TOKEN,
+    apiRoot: env.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    mode: env.BOT_MODE,
+    webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+    webhookUrl: env.TELEGRAM_WEBHOOK_URL,
+    pollIntervalMs: env.BOT_POLL_INTERVAL_MS,
+    updateConcurrency: env.BOT_UPDATE_CONCURRENCY,
+    sendPerSecond: env.BOT_SEND_PER_SECOND,
+    chatSendIntervalMs: env.BOT_CHAT_SEND_INTERVAL_MS,
+  };
+}
+
 export function toAppConfig(env: Env): AppConfig {
   const urls = databaseUrls(env);
   checkSharedCache(env);
@@ -269,9 +309,9 @@ export function toAppConfig(env: Env): AppConfig {
       windowMs: env.REGISTRATION_IP_WINDOW_SECONDS * 1_000,
     },
     firstAdmin: firstAdmin(env),
-    botApiSecret: env.BOT_API_SECRET,
     admin: { stepUpSeconds: env.ADMIN_STEP_UP_SECONDS },
     metricsToken: env.METRICS_TOKEN,
+    telegram: telegram(env),
     exchange: {
       currencies: env.SUPPORTED_CURRENCIES,
       maxOrderAmount: env.ORDER_MAX_AMOUNT,

@@ -228,10 +228,36 @@ export const envSchema = z.object({
     .min(8, { message: 'must be 8 to 128 characters' })
     .max(128, { message: 'must be 8 to 128 characters' })
     .optional(),
-  BOT_API_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   // Default of the admin setting stepUp.windowSeconds (staff may change it at run time).
   ADMIN_STEP_UP_SECONDS: seconds(DAY).default(600),
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+
+  TELEGRAM_BOT_TOKEN: z
+    .string()
+    .regex(/^\d{1,20}:[A-Za-z0-9_-]{30,100}$/, {
+      message: 'must be a bot token as @BotFather issues it (<bot id>:<secret>)',
+    })
+    .optional(),
+  BOT_MODE: z
+    .enum(['webhook', 'polling'], { message: 'must be webhook or polling' })
+    .default('webhook'),
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{32,256}$/, {
+      message: 'must be 32 to 256 characters among A-Z, a-z, 0-9, _ and -',
+    })
+    .optional(),
+  TELEGRAM_WEBHOOK_URL: urlWithProtocol(
+    ['https:'],
+    'https://api.example.com/bot/telegram/webhook',
+  ).optional(),
+  TELEGRAM_API_ROOT: urlWithProtocol(['https:', 'http:'], 'https://api.telegram.org').default(
+    'https://api.telegram.org',
+  ),
+  BOT_POLL_INTERVAL_MS: positiveInt(60_000).default(1_000),
+  BOT_UPDATE_CONCURRENCY: positiveInt(64).default(4),
+  BOT_SEND_PER_SECOND: positiveInt(30).default(30),
+  BOT_CHAT_SEND_INTERVAL_MS: positiveInt(60_000).default(1_000),
 
   SUPPORTED_CURRENCIES: currencyList.default([
     'USD',

@@ -1,4 +1,11 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Generated,
+  Index,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 
 /**
  * A message for another database, written in the same transaction as the change it tells
@@ -10,6 +17,15 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 export class OutboxRow {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
   id!: string;
+
+  /**
+   * What a receiver keeps to take the message once. Random, not the sequence: a database
+   * restored to an earlier point, or created anew, numbers its messages again from where
+   * it was, and a receiver would skip new messages as ones it already took.
+   */
+  @Column({ name: 'message_id', type: 'uuid' })
+  @Generated('uuid')
+  messageId!: string;
 
   /** Who receives it (one relay per topic). */
   @Column({ type: 'varchar', length: 100 })

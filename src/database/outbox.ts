@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 /** A message as a relay hands it to its receiver. */
 export interface OutboxMessage<Payload = Record<string, unknown>> {
-  /** Unique in its database: receivers keep it to take each message once. */
+  /** Unique (random): receivers keep it to take each message once. */
   readonly id: string;
   readonly topic: string;
   readonly payload: Payload;
@@ -25,11 +25,11 @@ export class Outbox {
 
   /** Records a message inside the caller's transaction; returns its id. */
   async add(manager: EntityManager, topic: string, payload: object): Promise<string> {
-    const rows: Array<{ id: string }> = await manager.query(
-      'INSERT INTO outbox (topic, payload) VALUES ($1, $2) RETURNING id',
+    const rows: Array<{ message_id: string }> = await manager.query(
+      'INSERT INTO outbox (topic, payload) VALUES ($1, $2) RETURNING message_id',
       [topic, payload],
     );
-    return (rows[0] as { id: string }).id;
+    return (rows[0] as { message_id: string }).message_id;
   }
 
   /**
@@ -43,18 +43,19 @@ export class Outbox {
     limit = 100,
   ): Promise<number> {
     const outcome = await this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ id: string; payload: Payload; created_at: Date }> = await manager.query(
-        `SELECT id, payload, created_at FROM outbox
+      const rows: Array<{ id: string; message_id: string; payload: Payload; created_at: Date }> =
+        await manager.query(
+          `SELECT id, message_id, payload, created_at FROM outbox
          WHERE topic = $1 AND available_at <= now()
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [topic, limit],
-      );
+          [topic, limit],
+        );
       if (rows.length === 0) return { delivered: 0 };
       const ids = rows.map((row) => row.id);
       try {
         await receive(
           rows.map((row) => ({
-            id: row.id,
+            id: row.message_id,
             topic,
             payload: row.payload,
             createdAt: row.created_at,

@@ -6,7 +6,7 @@ import type { CacheTrust } from './cache-trust.js';
 import type { InvalidationOutbox } from './invalidation-outbox.js';
 import type { Invalidation, SessionCache } from './session-cache.js';
 import type { RevocationFilter, SessionRepository } from './session.repository.js';
-import { isWellFormedToken, newSessionToken, sessionIdOf } from './session-token.js';
+import { isSessionId, isWellFormedToken, newSessionToken, sessionIdOf } from './session-token.js';
 import type {
   ClientInfo,
   Principal,
@@ -109,8 +109,18 @@ export class SessionService {
     context: string,
     token: string | undefined,
   ): Promise<ValidatedSession | undefined> {
-    if (!isWellFormedToken(token) || this.lifetimes[context] === undefined) return undefined;
-    const id = sessionIdOf(token);
+    if (!isWellFormedToken(token)) return undefined;
+    return this.validateId(context, sessionIdOf(token));
+  }
+
+  /**
+   * The same check for a session known by its id (the sha256 of its token): same cache
+   * path, sliding expiry and revocation. For trusted in-process callers that keep the id of
+   * a session they opened instead of its token (the bot, per Telegram account); never for
+   * an id a client sent, since ids are not secret (session lists show them).
+   */
+  async validateId(context: string, id: string): Promise<ValidatedSession | undefined> {
+    if (!isSessionId(id) || this.lifetimes[context] === undefined) return undefined;
     const cached = await this.lookup(context, id);
     if (cached?.session === 'revoked') return undefined;
     if (cached?.session !== undefined) {

@@ -2,22 +2,25 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
 import { RedisModule } from '../redis/index.js';
+import { AnalyticsService } from './analytics/analytics.service.js';
 import { WEB_ENTITIES } from './entities/index.js';
+import { OrdersService } from './orders/orders.service.js';
+import { RatesService } from './rates/rates.service.js';
 import { WEB_OUTBOX_PROVIDER, WebOutbox } from './records/web-outbox.js';
 import { WebRecords } from './records/web-records.js';
-import { RatesService } from './rates/rates.service.js';
 
 /**
- * What the web application offers other applications, without its routes: rates (set by
- * staff), read-only record streams (reports) and its outbox. A process that mounts only the
- * admin application imports this and needs the web database, not the web routes.
+ * The web application's services without its routes: rates, orders and analytics on the
+ * web database and cache, read-only record streams (reports) and its outbox. WebModule
+ * serves them over HTTP; another application (the admin, the bot) imports this module to
+ * use them without mounting any web route. One instance per process.
  */
 @Module({
   imports: [
     TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
     RedisModule.forFeature(CONTEXTS[AppContext.Web].cacheNamespace),
   ],
-  providers: [RatesService, WebRecords, WEB_OUTBOX_PROVIDER],
-  exports: [RatesService, WebRecords, WebOutbox],
+  providers: [RatesService, OrdersService, AnalyticsService, WebRecords, WEB_OUTBOX_PROVIDER],
+  exports: [RatesService, OrdersService, AnalyticsService, WebRecords, WebOutbox],
 })
 export class WebServicesModule {}

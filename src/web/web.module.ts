@@ -7,11 +7,9 @@ import { IdentityModule } from '../identity/index.js';
 import { RedisModule } from '../redis/index.js';
 import { TelegramLinkController } from './account/telegram-link.controller.js';
 import { AnalyticsController } from './analytics/analytics.controller.js';
-import { AnalyticsService } from './analytics/analytics.service.js';
 import { WEB_ENTITIES } from './entities/index.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersMetrics } from './orders/orders-metrics.js';
-import { OrdersService } from './orders/orders.service.js';
 import {
   PROVIDER_SECRET,
   ProviderController,
@@ -42,9 +40,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
     TelegramLinkController,
   ],
   providers: [
-    OrdersService,
     OrdersMetrics,
-    AnalyticsService,
     ProviderSecretGuard,
     {
       provide: PROVIDER_SECRET,

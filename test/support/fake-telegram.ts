@@ -329,6 +329,12 @@ export class FakeTelegram {
       if (token !== this.token) throw new BotApiError(401, 'Unauthorized');
       if (method === undefined) throw new BotApiError(404, 'Not Found: method not found');
       const answer = await method.handle(params, gone.signal);
+      if (fault?.kind === 'lose-answer') {
+        call.status = 'answer-lost';
+        request.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'slow-answer') await sleep(fault.ms, undefined, { signal: gone.signal });
       sendJson(response, 200, { ok: true, ...answer }, call);
     } catch (error) {
       if (gone.signal.aborted) return;
@@ -372,6 +378,9 @@ export class FakeTelegram {
         call.status = 'dropped';
         request.socket.destroy();
         return true;
+      case 'lose-answer':
+      case 'slow-answer':
+        return false;
     }
   }
 
@@ -592,8 +601,11 @@ export interface RecordedCall {
   params: Params;
   /** Date.now() when the call arrived. */
   at: number;
-  /** The HTTP status answered; `dropped` when the connection was cut instead. */
-  status?: number | 'dropped';
+  /**
+   * The HTTP status answered; `dropped` when the connection was cut before the call was
+   * performed, `answer-lost` when it was cut after.
+   */
+  status?: number | 'dropped' | 'answer-lost';
 }
 
 export interface CallbackAnswer {

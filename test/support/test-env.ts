@@ -5,7 +5,6 @@ import { DATABASE_URL_VARIABLE } from '../../src/config/app-config.js';
 export const TEST_POSTGRES_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
-export const TEST_BOT_SECRET = 'test-bot-secret-0123456789-abcdefghij';
 export const TEST_PROVIDER_SECRET = 'test-provider-secret-0123456789-abcdef';
 /**
  * Lets two test runs share one PostgreSQL (each with its own TEST_REDIS_URL database):
@@ -54,7 +53,6 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     REDIS_URL: TEST_REDIS_URL,
-    BOT_API_SECRET: TEST_BOT_SECRET,
     PAYMENT_PROVIDER_SECRET: TEST_PROVIDER_SECRET,
     // Every test registers from 127.0.0.1; the registration throttle has a test of its own.
     REGISTRATION_IP_MAX: '1000000',

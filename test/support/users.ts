@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext, CONTEXTS } from '../../src/common/app-context.js';
 import { FIRST_ADMIN_PERMISSIONS } from '../../src/common/permissions.js';
-import { UserRole, UsersService } from '../../src/identity/index.js';
+import { LinkCodesService, UserRole, UsersService } from '../../src/identity/index.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -67,20 +67,24 @@ export function cookieFor(context: AppContext, token: string): string {
   return `${CONTEXTS[context].sessionCookie}=${token}`;
 }
 
-/** Links a Telegram account to the user of a web session; returns the telegram session token. */
-export async function linkTelegram(
-  app: NestFastifyApplication,
-  webToken: string,
-  botSecret: string,
-): Promise<string> {
+/**
+ * A telegram session of the user of a web session, opened as the bot's `/start CODE` opens
+ * one (a link code redeemed by identity), but with its token handed to the test: for tests
+ * of the telegram context's session routes. The bot itself never holds a token.
+ */
+export async function linkTelegram(app: NestFastifyApplication, webToken: string): Promise<string> {
   const issued = await request(app.getHttpServer())
     .post('/web/auth/telegram/link-code')
     .set('Cookie', cookieFor(AppContext.Web, webToken))
     .expect(201);
-  const linked = await request(app.getHttpServer())
-    .post('/bot/auth/link')
-    .set('x-bot-secret', botSecret)
-    .send({ telegramUserId: String(Math.floor(Math.random() * 1e12) + 1), code: issued.body.code })
-    .expect(201);
-  return linked.body.token as string;
+  const telegramUserId = String(Math.floor(Math.random() * 1e12) + 1);
+  const { created } = await app
+    .get(LinkCodesService)
+    .redeem(
+      issued.body.code as string,
+      AppContext.Telegram,
+      { ipAddress: null, userAgent: 'test' },
+      { telegramUserId },
+    );
+  return created.token;
 }

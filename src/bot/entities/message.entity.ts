@@ -29,6 +29,14 @@ export class Message {
   @Column({ name: 'message_type', type: 'varchar', length: 50 })
   messageType!: string;
 
+  /** `in` from the user, `out` from the bot. */
+  @Column({ type: 'varchar', length: 3, default: 'in' })
+  direction!: 'in' | 'out';
+
+  /** The update an inbound message came in. */
+  @Column({ name: 'update_id', type: 'bigint', nullable: true })
+  updateId!: string | null;
+
   @Column({ type: 'jsonb' })
   content!: Record<string, unknown>;
 

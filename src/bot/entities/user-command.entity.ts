@@ -15,6 +15,16 @@ export class UserCommand {
   @Column({ type: 'jsonb', nullable: true })
   parameters!: Record<string, unknown> | null;
 
+  /** How it ended: ok, usage, unlinked, forbidden, refused (the web application said no). */
+  @Column({ type: 'varchar', length: 50, nullable: true })
+  result!: string | null;
+
+  @Column({ name: 'duration_ms', type: 'integer', nullable: true })
+  durationMs!: number | null;
+
+  @Column({ name: 'update_id', type: 'bigint', nullable: true })
+  updateId!: string | null;
+
   @Column({ name: 'executed_at', type: 'timestamptz', default: () => 'now()' })
   executedAt!: Date;
 }

@@ -6,6 +6,7 @@ import {
   Injectable,
   ServiceUnavailableException,
   type Type,
+  UnauthorizedException,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -14,16 +15,21 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** How a guard refuses a missing or wrong secret. */
+export type SecretRefusal = 401 | 403;
+
 /**
- * A guard for server-to-server calls (the payment provider, a bot backend): the request
- * must carry `header` equal to the secret provided under `secretToken` (a string, or
- * undefined when unconfigured: the route then answers 503). Equal-length digests are
- * compared, so the time taken tells nothing about the secret.
+ * A guard for server-to-server calls (the payment provider, Telegram's webhook): the
+ * request must carry `header` equal to the secret provided under `secretToken` (a string,
+ * or undefined when unconfigured: the route then answers 503), else it is refused with
+ * `refusal` (403 by default). Equal-length digests are compared, so the time taken tells
+ * nothing about the secret.
  */
 export function SharedSecretGuard(
   header: string,
   secretToken: symbol,
   purpose: string,
+  refusal: SecretRefusal = 403,
 ): Type<CanActivate> {
   @Injectable()
   class Guard implements CanActivate {
@@ -38,7 +44,9 @@ export function SharedSecretGuard(
         throw new ServiceUnavailableException(`${purpose} is not configured`);
       const presented = context.switchToHttp().getRequest<FastifyRequest>().headers[header];
       if (typeof presented !== 'string' || !timingSafeEqual(digest(presented), this.secret)) {
-        throw new ForbiddenException(`Invalid ${header}`);
+        throw refusal === 401
+          ? new UnauthorizedException(`Invalid ${header}`)
+          : new ForbiddenException(`Invalid ${header}`);
       }
       return true;
     }

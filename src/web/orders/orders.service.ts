@@ -10,12 +10,14 @@ import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { Outbox } from '../../database/outbox.js';
 import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { WebCacheKeys } from '../cache-keys.js';
 import { LedgerEntryType, OrderStatus, PaymentStatus } from '../entities/index.js';
 import { canonical, convert, money } from '../money.js';
 import { RatesService } from '../rates/rates.service.js';
+import { ORDER_STATUS_TOPIC, type OrderStatusChanged } from './order-events.js';
 
 /** SPEC §3: a user's order list is cached 30 minutes (and invalidated on every change). */
 const ORDERS_CACHE_MS = 30 * 60_000;
@@ -121,6 +123,7 @@ const NO_SUCH_ORDER = 'No such order';
 @Injectable()
 export class OrdersService {
   private readonly maxAmount: string;
+  private readonly outbox: Outbox;
 
   constructor(
     @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
@@ -130,6 +133,7 @@ export class OrdersService {
     config: ConfigService<AppConfig, true>,
   ) {
     this.maxAmount = config.get('exchange', { infer: true }).maxOrderAmount;
+    this.outbox = new Outbox(dataSource);
   }
 
   /**
@@ -236,6 +240,7 @@ export class OrdersService {
       );
       if (rows[0] === undefined) await this.refuseTransition(manager, orderId, userId, 'cancelled');
       await this.analytics.record(manager, 'order.cancelled', userId, { orderId });
+      await this.announce(manager, rows[0] as OrderRow, OrderStatus.Cancelled);
       return rows[0] as OrderRow;
     });
     await this.forgetOrdersOf(userId);
@@ -304,12 +309,15 @@ export class OrdersService {
       );
       const target = orders[0] as OrderRow;
       if (outcome === PaymentStatus.Failed) {
-        if (target.status === OrderStatus.Pending)
+        if (target.status === OrderStatus.Pending) {
           await this.setStatus(manager, target.id, OrderStatus.Failed);
+          await this.announce(manager, target, OrderStatus.Failed);
+        }
       } else {
         await this.book(manager, target, LedgerEntryType.PaymentReceived, confirmed);
         if (target.status === OrderStatus.Pending) {
           await this.setStatus(manager, target.id, OrderStatus.Paid);
+          await this.announce(manager, target, OrderStatus.Paid);
           await this.analytics.record(manager, 'order.paid', target.user_id, {
             orderId: target.id,
           });
@@ -338,6 +346,7 @@ export class OrdersService {
         await this.refuseTransition(manager, orderId, undefined, 'completed');
       const completed = rows[0] as OrderRow;
       await this.book(manager, completed, LedgerEntryType.PayoutSent);
+      await this.announce(manager, completed, OrderStatus.Completed);
       return completed;
     });
     await this.forgetOrdersOf(order.user_id);
@@ -363,6 +372,25 @@ export class OrdersService {
         payout ? order.counter_amount : (payment?.amount ?? order.amount),
       ],
     );
+  }
+
+  /** Tells other applications of a status change, in the transaction that makes it. */
+  private async announce(
+    manager: EntityManager,
+    order: OrderRow,
+    status: OrderStatus,
+  ): Promise<void> {
+    const message: OrderStatusChanged = {
+      orderId: order.id,
+      userId: order.user_id,
+      status,
+      fromCurrency: order.from_currency,
+      toCurrency: order.to_currency,
+      amount: order.amount,
+      counterAmount: order.counter_amount,
+      changedAt: new Date().toISOString(),
+    };
+    await this.outbox.add(manager, ORDER_STATUS_TOPIC, message);
   }
 
   private async setStatus(

@@ -11,7 +11,14 @@ export type Fault =
   /** Waits before handling the call normally (or until the client gives up). */
   | { kind: 'delay'; ms: number }
   /** Reads the request, then destroys the socket without answering. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /**
+   * Performs the call (a message is sent), then destroys the socket instead of answering:
+   * the answer is lost on its way back, and the client cannot tell whether the call went through.
+   */
+  | { kind: 'lose-answer' }
+  /** Performs the call, then waits before answering (or until the client gives up). */
+  | { kind: 'slow-answer'; ms: number };
 
 /** Matches any method. */
 export const ANY_METHOD = '*';

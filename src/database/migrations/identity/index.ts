@@ -4,6 +4,7 @@ import { IndexSessionsByUser1795331792601 } from './1795331792601-IndexSessionsB
 import { GeneralizeLinkCodes1795788820050 } from './1795788820050-GeneralizeLinkCodes.js';
 import { AddOutbox1795790867893 } from './1795790867893-AddOutbox.js';
 import { AddUserDisabledAt1795792035523 } from './1795792035523-AddUserDisabledAt.js';
+import { AddOutboxMessageId1795800000000 } from './1795800000000-AddOutboxMessageId.js';
 
 /**
  * Migrations of the identity database (identity's tables and the session store's), oldest
@@ -16,4 +17,5 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   GeneralizeLinkCodes1795788820050,
   AddOutbox1795790867893,
   AddUserDisabledAt1795792035523,
+  AddOutboxMessageId1795800000000,
 ];

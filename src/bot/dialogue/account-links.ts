@@ -1,0 +1,85 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { AppContext } from '../../common/app-context.js';
+import { LinkCodesService, SecurityEventsService } from '../../identity/index.js';
+import { type ClientInfo, SessionService } from '../../session/index.js';
+import { ConversationStore } from './conversation-store.js';
+import type { UpdateScope } from './update-scope.js';
+
+/** Sessions the bot opens are not tied to an address: Telegram's servers speak for the user. */
+const BOT_CLIENT: ClientInfo = { ipAddress: null, userAgent: 'telegram-bot' };
+
+/**
+ * Linking a Telegram account to an identity user (`/start CODE`) and unlinking it. A link
+ * is a telegram session of the user, opened with the one-time code the web app issued; the
+ * conversation keeps its id. One Telegram account per user and the reverse: a new link
+ * revokes the user's other telegram sessions and the account's previous one.
+ */
+@Injectable()
+export class AccountLinks {
+  constructor(
+    private readonly codes: LinkCodesService,
+    private readonly sessions: SessionService,
+    private readonly events: SecurityEventsService,
+    private readonly conversations: ConversationStore,
+  ) {}
+
+  /** Redeems the code for the speaker's Telegram account; false when the code is not good. */
+  async link(scope: UpdateScope, code: string): Promise<boolean> {
+    const telegramUserId = scope.conversation.telegramUserId;
+    let redeemed;
+    try {
+      redeemed = await this.codes.redeem(code, AppContext.Telegram, BOT_CLIENT, {
+        telegramUserId,
+      });
+    } catch (error) {
+      if (error instanceof BadRequestException) return false;
+      throw error;
+    }
+    const { userId, created } = redeemed;
+    const sessionId = created.session.id;
+    await this.sessions.revokeUserSessions(userId, {
+      context: AppContext.Telegram,
+      exceptSessionId: sessionId,
+    });
+    const previous = scope.conversation.sessionId;
+    if (previous !== null && previous !== sessionId) {
+      await this.sessions.revoke(AppContext.Telegram, previous);
+    }
+    const released = await this.conversations.releaseUser(scope.manager, userId, telegramUserId);
+    scope.afterCommit.push(() => this.conversations.forget(...released));
+    scope.conversation = await this.conversations.update(scope.manager, scope.conversation, {
+      link: { userId, sessionId },
+      state: 'idle',
+      context: {},
+    });
+    await this.events.record({
+      type: 'telegram.linked',
+      context: AppContext.Telegram,
+      userId,
+      client: BOT_CLIENT,
+      details: { telegramUserId },
+    });
+    return true;
+  }
+
+  /** `/unlink`: ends the telegram session; the account speaks for nobody any more. */
+  async unlink(scope: UpdateScope, userId: string, sessionId: string): Promise<void> {
+    await this.sessions.revoke(AppContext.Telegram, sessionId, userId, (manager) =>
+      this.events.record(
+        {
+          type: 'telegram.unlinked',
+          context: AppContext.Telegram,
+          userId,
+          client: BOT_CLIENT,
+          details: { telegramUserId: scope.conversation.telegramUserId },
+        },
+        manager,
+      ),
+    );
+    scope.conversation = await this.conversations.update(scope.manager, scope.conversation, {
+      link: null,
+      state: 'idle',
+      context: {},
+    });
+  }
+}

@@ -1,0 +1,378 @@
+import { ConflictException, HttpException, Injectable } from '@nestjs/common';
+import { type Bot, Composer, InlineKeyboard } from 'grammy';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
+import { Permission } from '../../common/permissions.js';
+import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
+import {
+  canonicalAmount,
+  convertAmount,
+  OrderStatus,
+  OrdersService,
+  type OrderView,
+  RatesService,
+} from '../../web/index.js';
+import { BotCacheKeys } from '../cache-keys.js';
+import { type Quote, Texts } from '../texts.js';
+import { AccountLinks } from './account-links.js';
+import { ConversationStore } from './conversation-store.js';
+import { Records } from './records.js';
+import type { BotContext, Speaker } from './update-scope.js';
+
+/** SPEC §3: command texts are cached 1 hour. */
+const COMMAND_TEXT_CACHE_MS = 3_600_000;
+/** A quote can be confirmed this long. */
+const QUOTE_LIFETIME_MS = 10 * 60_000;
+const LATEST_ORDERS = 5;
+const MAX_RATES_SHOWN = 30;
+const CURRENCY = /^[A-Z0-9]{3,10}$/;
+/** A positive decimal that fits numeric(18,8). */
+const AMOUNT = /^\d{1,10}(\.\d{1,8})?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Inline buttons: `oc:<quote id>` confirms, `ox:<quote id>` drops the quote. */
+const QUOTE_BUTTON = /^o([cx]):([0-9a-f-]{36})$/;
+
+const State = {
+  Idle: 'idle',
+  OrderPair: 'order:pair',
+  OrderAmount: 'order:amount',
+} as const;
+
+/** A quote shown with confirm / cancel buttons, kept in the conversation's context. */
+interface PendingQuote extends Quote {
+  readonly id: string;
+  readonly quotedAt: number;
+  /** Set once placed: a second tap finds it. */
+  readonly orderId?: string;
+}
+
+function words(text: string | undefined): string[] {
+  return (text ?? '').trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * What the bot does with each update, as grammY middleware. Handlers answer through the
+ * context's `say` / `edit` / `answer` (queued in the handling transaction), act for the
+ * speaker through the web application's services, and obey the speaker's telegram-context
+ * permissions. Unlinked users may use /start and /help only.
+ */
+@Injectable()
+export class BotHandlers {
+  constructor(
+    private readonly orders: OrdersService,
+    private readonly rates: RatesService,
+    private readonly links: AccountLinks,
+    private readonly conversations: ConversationStore,
+    private readonly records: Records,
+    @InjectTtlCache(CONTEXTS[AppContext.Telegram].cacheNamespace)
+    private readonly commandsCache: TtlCache,
+  ) {}
+
+  install(bot: Bot<BotContext>): void {
+    bot.use(this.refuseDirectCalls, this.recordCommands);
+    const commands = new Composer<BotContext>();
+    commands.command('start', (ctx) => this.start(ctx));
+    commands.command('help', (ctx) => this.help(ctx));
+    commands.command('rates', (ctx) => this.showRates(ctx));
+    commands.command('orders', (ctx) => this.showOrders(ctx));
+    commands.command('order', (ctx) => this.order(ctx));
+    commands.command('cancel', (ctx) => this.cancel(ctx));
+    commands.command('notify', (ctx) => this.notify(ctx));
+    commands.command('unlink', (ctx) => this.unlink(ctx));
+    commands.callbackQuery(QUOTE_BUTTON, (ctx) => this.quoteButton(ctx));
+    commands.on('callback_query', (ctx) => ctx.answer());
+    commands.on('message:text', (ctx) => this.text(ctx));
+    commands.on('message', (ctx) => this.help(ctx));
+    bot.use(commands);
+  }
+
+  // --- middleware ------------------------------------------------------------------------
+
+  /** Replies are queued in the transaction; a direct Bot API call would escape it. */
+  private readonly refuseDirectCalls = async (ctx: BotContext, next: () => Promise<void>) => {
+    ctx.api.config.use(() => {
+      throw new Error('Handlers answer through ctx.say, ctx.edit and ctx.answer');
+    });
+    await next();
+  };
+
+  /** Every command and button press, with its arguments, result and duration. */
+  private readonly recordCommands = async (ctx: BotContext, next: () => Promise<void>) => {
+    const started = performance.now();
+    await next();
+    const durationMs = Math.round(performance.now() - started);
+    const text = ctx.message?.text;
+    const entity = ctx.message?.entities?.[0];
+    if (text !== undefined && entity?.type === 'bot_command' && entity.offset === 0) {
+      const name = (text.slice(1, entity.length).split('@')[0] ?? '').toLowerCase();
+      const args = text.slice(entity.length).trim();
+      await this.records.command(ctx.scope, name, { args }, ctx.scope.result, durationMs);
+    } else if (ctx.callbackQuery !== undefined) {
+      const data = ctx.callbackQuery.data ?? '';
+      await this.records.command(ctx.scope, 'button', { data }, ctx.scope.result, durationMs);
+    }
+  };
+
+  // --- who may do what -------------------------------------------------------------------
+
+  /** The speaker, if linked and holding `permission`; otherwise says why not and returns undefined. */
+  private async speaker(ctx: BotContext, permission?: string): Promise<Speaker | undefined> {
+    const { speaker } = ctx.scope;
+    if (speaker === undefined) {
+      ctx.scope.result = 'unlinked';
+      if (ctx.callbackQuery === undefined) await ctx.say(Texts.notLinked);
+      else await ctx.answer(Texts.notLinked, true);
+      return undefined;
+    }
+    if (permission !== undefined && !speaker.permissions.includes(permission)) {
+      ctx.scope.result = 'forbidden';
+      if (ctx.callbackQuery === undefined) await ctx.say(Texts.forbidden(permission));
+      else await ctx.answer(Texts.forbidden(permission), true);
+      return undefined;
+    }
+    return speaker;
+  }
+
+  /** Runs a request to the web application; its refusals (4xx) are told to the user. */
+  private async refusable<T>(ctx: BotContext, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      ctx.scope.result = 'refused';
+      const message = Texts.refused(error.message);
+      if (ctx.callbackQuery === undefined) await ctx.say(message);
+      else await ctx.answer(message, true);
+      return undefined;
+    }
+  }
+
+  private usage(ctx: BotContext, text: string): Promise<void> {
+    ctx.scope.result = 'usage';
+    return ctx.say(text);
+  }
+
+  // --- commands --------------------------------------------------------------------------
+
+  private async start(ctx: BotContext): Promise<void> {
+    const code = String(ctx.match ?? '').trim();
+    if (code === '') {
+      await ctx.say(ctx.scope.speaker === undefined ? Texts.welcome : Texts.help);
+      return;
+    }
+    if (await this.links.link(ctx.scope, code)) {
+      await ctx.say(Texts.linked);
+    } else {
+      ctx.scope.result = 'refused';
+      await ctx.say(Texts.badCode);
+    }
+  }
+
+  private async help(ctx: BotContext): Promise<void> {
+    const text = await this.commandsCache.wrap(
+      BotCacheKeys.command('help'),
+      COMMAND_TEXT_CACHE_MS,
+      () => Promise.resolve(Texts.help),
+    );
+    await ctx.say(text);
+  }
+
+  private async showRates(ctx: BotContext): Promise<void> {
+    if ((await this.speaker(ctx)) === undefined) return;
+    const args = words(String(ctx.match ?? '')).map((word) => word.toUpperCase());
+    if (args.length === 0) {
+      const all = await this.rates.currentAll();
+      await ctx.say(all.length === 0 ? Texts.noRates : Texts.rates(all.slice(0, MAX_RATES_SHOWN)));
+      return;
+    }
+    const [from, to] = args;
+    if (args.length !== 2 || from === undefined || to === undefined)
+      return this.usage(ctx, Texts.usage.rates);
+    const rate = await this.refusable(ctx, () => this.rates.current(from, to));
+    if (rate !== undefined) await ctx.say(Texts.rates([rate]));
+  }
+
+  private async showOrders(ctx: BotContext): Promise<void> {
+    const speaker = await this.speaker(ctx, Permission.OrdersRead);
+    if (speaker === undefined) return;
+    const latest = JSON.parse(
+      await this.orders.listJson(speaker.userId, LATEST_ORDERS, 0),
+    ) as OrderView[];
+    await ctx.say(latest.length === 0 ? Texts.noOrders : Texts.orders(latest));
+  }
+
+  private async order(ctx: BotContext): Promise<void> {
+    const speaker = await this.speaker(ctx, Permission.OrdersWrite);
+    if (speaker === undefined) return;
+    const args = words(String(ctx.match ?? ''));
+    if (args.length === 0) {
+      await this.setState(ctx, State.OrderPair, {});
+      await ctx.say(Texts.askPair);
+      return;
+    }
+    const [from, to, amount] = args;
+    if (args.length !== 3 || from === undefined || to === undefined || amount === undefined)
+      return this.usage(ctx, Texts.usage.order);
+    await this.quote(ctx, from.toUpperCase(), to.toUpperCase(), amount);
+  }
+
+  private async cancel(ctx: BotContext): Promise<void> {
+    const args = words(String(ctx.match ?? ''));
+    if (args.length === 0 && ctx.scope.conversation.state !== State.Idle) {
+      await this.setState(ctx, State.Idle, ctx.scope.conversation.context);
+      await ctx.say(Texts.dialogueLeft);
+      return;
+    }
+    const speaker = await this.speaker(ctx, Permission.OrdersWrite);
+    if (speaker === undefined) return;
+    const [orderId] = args;
+    if (args.length !== 1 || orderId === undefined || !UUID.test(orderId))
+      return this.usage(ctx, Texts.usage.cancel);
+    const cancelled = await this.refusable(ctx, () =>
+      this.cancelOrder(speaker.userId, orderId.toLowerCase()),
+    );
+    if (cancelled !== undefined) await ctx.say(Texts.cancelled(cancelled));
+  }
+
+  /** Cancels; a repeat of a cancel that happened (a retried update) finds it cancelled. */
+  private async cancelOrder(userId: string, orderId: string): Promise<OrderView> {
+    try {
+      return await this.orders.cancel(userId, orderId);
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+      const order = await this.orders.get(userId, orderId);
+      if (order.status === OrderStatus.Cancelled) return order;
+      throw error;
+    }
+  }
+
+  private async notify(ctx: BotContext): Promise<void> {
+    if ((await this.speaker(ctx)) === undefined) return;
+    const [choice, ...rest] = words(String(ctx.match ?? '')).map((word) => word.toLowerCase());
+    if (rest.length > 0 || (choice !== 'on' && choice !== 'off'))
+      return this.usage(ctx, Texts.usage.notify);
+    ctx.scope.conversation = await this.conversations.update(
+      ctx.scope.manager,
+      ctx.scope.conversation,
+      { notificationsEnabled: choice === 'on' },
+    );
+    await ctx.say(Texts.notifications(choice === 'on'));
+  }
+
+  private async unlink(ctx: BotContext): Promise<void> {
+    const speaker = await this.speaker(ctx);
+    if (speaker === undefined) return;
+    await this.links.unlink(ctx.scope, speaker.userId, speaker.sessionId);
+    await ctx.say(Texts.unlinked);
+  }
+
+  // --- the order dialogue ----------------------------------------------------------------
+
+  /** Text outside a command: the next step of a dialogue, or help. */
+  private async text(ctx: BotContext): Promise<void> {
+    const { state, context } = ctx.scope.conversation;
+    if (state === State.OrderPair) {
+      if ((await this.speaker(ctx, Permission.OrdersWrite)) === undefined) return;
+      const [from, to, ...rest] = words(ctx.message?.text).map((word) => word.toUpperCase());
+      if (from === undefined || to === undefined || rest.length > 0)
+        return this.usage(ctx, Texts.askPair);
+      const checked = await this.refusable(ctx, () => {
+        this.rates.checkPair(from, to);
+        return Promise.resolve(true);
+      });
+      if (checked === undefined) return;
+      await this.setState(ctx, State.OrderAmount, { ...context, pair: { from, to } });
+      await ctx.say(Texts.askAmount(from));
+      return;
+    }
+    if (state === State.OrderAmount) {
+      if ((await this.speaker(ctx, Permission.OrdersWrite)) === undefined) return;
+      const pair = context.pair as { from: string; to: string } | undefined;
+      const [amount, ...rest] = words(ctx.message?.text);
+      if (pair === undefined) return this.setState(ctx, State.Idle, {});
+      if (amount === undefined || rest.length > 0)
+        return this.usage(ctx, Texts.askAmount(pair.from));
+      await this.quote(ctx, pair.from, pair.to, amount);
+      return;
+    }
+    await this.help(ctx);
+  }
+
+  /** Shows the order to confirm, with its buttons; the quote waits in the conversation. */
+  private async quote(ctx: BotContext, from: string, to: string, amount: string): Promise<void> {
+    if (!CURRENCY.test(from) || !CURRENCY.test(to)) return this.usage(ctx, Texts.usage.order);
+    if (!AMOUNT.test(amount) || Number(amount) <= 0)
+      return this.usage(ctx, Texts.refused('the amount must be a positive number like 100.50'));
+    const rate = await this.refusable(ctx, () => this.rates.current(from, to));
+    if (rate === undefined) return;
+    const counterAmount = convertAmount(amount, rate.rate);
+    if (counterAmount === undefined)
+      return this.usage(ctx, Texts.refused('the amount is too large'));
+    const quote: PendingQuote = {
+      id: randomUUID(),
+      from,
+      to,
+      amount: canonicalAmount(amount),
+      rate: rate.rate,
+      counterAmount,
+      quotedAt: Date.now(),
+    };
+    await this.setState(ctx, State.Idle, { quote });
+    await ctx.say(
+      Texts.confirm(quote),
+      new InlineKeyboard()
+        .text(Texts.confirmButton, `oc:${quote.id}`)
+        .text(Texts.cancelButton, `ox:${quote.id}`),
+    );
+  }
+
+  /**
+   * A press on a quote's button. Confirm places the order with an idempotency key derived
+   * from the quote, not from the press: a double tap is two updates, one order.
+   */
+  private async quoteButton(ctx: BotContext): Promise<void> {
+    const [, action, quoteId] = ctx.match as RegExpMatchArray;
+    const speaker = await this.speaker(ctx, action === 'c' ? Permission.OrdersWrite : undefined);
+    if (speaker === undefined) return;
+    const quote = ctx.scope.conversation.context.quote as PendingQuote | undefined;
+    const messageId = ctx.callbackQuery?.message?.message_id;
+    if (quote === undefined || quote.id !== quoteId) {
+      ctx.scope.result = 'expired';
+      return ctx.answer(Texts.expired, true);
+    }
+    if (quote.orderId !== undefined) return ctx.answer(Texts.alreadyPlaced);
+    if (action === 'x' || Date.now() - quote.quotedAt > QUOTE_LIFETIME_MS) {
+      if (action === 'c') ctx.scope.result = 'expired';
+      await this.setState(ctx, ctx.scope.conversation.state, {});
+      if (messageId !== undefined)
+        await ctx.edit(messageId, action === 'x' ? Texts.droppedQuote : Texts.expired);
+      return ctx.answer(action === 'x' ? Texts.droppedQuote : Texts.expired);
+    }
+    const placed = await this.refusable(ctx, () =>
+      this.orders.create(
+        speaker.userId,
+        { fromCurrency: quote.from, toCurrency: quote.to, amount: quote.amount },
+        `telegram-quote:${quote.id}`,
+      ),
+    );
+    if (placed === undefined) return;
+    await this.setState(ctx, ctx.scope.conversation.state, {
+      quote: { ...quote, orderId: placed.order.id },
+    });
+    if (messageId !== undefined) await ctx.edit(messageId, Texts.placed(placed.order));
+    await ctx.answer(Texts.placed(placed.order).split('\n')[0]);
+  }
+
+  private async setState(
+    ctx: BotContext,
+    state: string,
+    context: Record<string, unknown>,
+  ): Promise<void> {
+    ctx.scope.conversation = await this.conversations.update(
+      ctx.scope.manager,
+      ctx.scope.conversation,
+      { state, context },
+    );
+  }
+}

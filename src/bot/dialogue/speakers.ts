@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { AppContext } from '../../common/app-context.js';
+import { SessionService } from '../../session/index.js';
+import type { ConversationState, Speaker } from './update-scope.js';
+
+/**
+ * Who is speaking: the user whose telegram session the conversation holds, if that session
+ * is still valid. Checked on every update through the session store (its cache, then
+ * PostgreSQL), so a revocation of any kind (/unlink, DELETE /web/auth/telegram, a password
+ * change, an admin) makes the very next update an unlinked one.
+ */
+@Injectable()
+export class Speakers {
+  constructor(private readonly sessions: SessionService) {}
+
+  async of(conversation: ConversationState): Promise<Speaker | undefined> {
+    if (conversation.sessionId === null || conversation.userId === null) return undefined;
+    const valid = await this.sessions.validateId(AppContext.Telegram, conversation.sessionId);
+    if (valid === undefined || valid.user.id !== conversation.userId) return undefined;
+    return {
+      userId: valid.user.id,
+      sessionId: valid.session.id,
+      permissions: valid.user.permissions,
+    };
+  }
+}

@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Database } from '../../common/app-context.js';
+import type { ReceivedUpdate } from './update-shape.js';
+
+/** After a failure, the next try waits this long times 2^(attempts - 1), at most MAX_RETRY_MS. */
+const RETRY_BASE_MS = 1_000;
+const MAX_RETRY_MS = 5 * 60_000;
+/** An update that failed this often is given up (marked failed), so it no longer holds its sender's queue. */
+export const MAX_ATTEMPTS = 8;
+/** Handled updates are kept this long (Telegram retries a delivery for a day at most). */
+export const KEEP_HANDLED_MS = 7 * 86_400_000;
+
+/** How handling one update ended. */
+export type Handling =
+  | { readonly outcome: 'handled' | 'ignored' }
+  /** Try again: after `retryAfterMs`, or after the backoff. */
+  | { readonly outcome: 'retry'; readonly error: unknown; readonly retryAfterMs?: number }
+  /** Never try again. */
+  | { readonly outcome: 'failed'; readonly error: unknown };
+
+export interface ClaimedUpdate {
+  readonly updateId: number;
+  readonly payload: Record<string, unknown>;
+  /** 1 for the first try. */
+  readonly attempt: number;
+}
+
+/**
+ * The next due update whose sender has no earlier one waiting (a sender's updates are
+ * handled in order), skipping those another worker holds.
+ */
+const CLAIM = `SELECT update_id, payload, attempts FROM telegram_updates u
+  WHERE processed_at IS NULL AND available_at <= now()
+    AND (sender_id IS NULL OR NOT EXISTS (
+      SELECT 1 FROM telegram_updates e
+      WHERE e.sender_id = u.sender_id AND e.processed_at IS NULL AND e.update_id < u.update_id))
+  ORDER BY update_id LIMIT 1 FOR UPDATE SKIP LOCKED`;
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
+}
+
+/**
+ * `telegram_updates`: updates stored once each (`update_id` is the key, so Telegram's
+ * retries and a second receiver change nothing), then handled each exactly once: a worker
+ * holds the row (FOR UPDATE) in a transaction that also carries every bot-database write of
+ * the handling, and marks it handled in that same transaction. A failure rolls the
+ * handling back and schedules another try with backoff.
+ */
+@Injectable()
+export class UpdateInbox {
+  constructor(@InjectDataSource(Database.Bot) private readonly dataSource: DataSource) {}
+
+  /** Stores an update unless its id is known; true when it is new. */
+  async store(
+    update: ReceivedUpdate,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO telegram_updates (update_id, sender_id, payload) VALUES ($1, $2, $3)
+       ON CONFLICT (update_id) DO NOTHING RETURNING update_id`,
+      [update.updateId, update.senderId ?? null, update.payload],
+    );
+    return rows.length > 0;
+  }
+
+  /** Runs `work` in a transaction of the bot database (polling stores a batch and its offset together). */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * Hands the next due update to `handle`, inside the transaction that holds it; `handle`
+   * writes through the manager it is given. Returns how it ended once that is committed,
+   * or undefined when nothing was due.
+   */
+  async handleNext(
+    handle: (update: ClaimedUpdate, manager: EntityManager) => Promise<Handling>,
+  ): Promise<Handling | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const rows = (await runner.query(CLAIM)) as Array<{
+        update_id: string;
+        payload: Record<string, unknown>;
+        attempts: number;
+      }>;
+      const row = rows[0];
+      if (row === undefined) {
+        await runner.commitTransaction();
+        return undefined;
+      }
+      const update = {
+        updateId: Number(row.update_id),
+        payload: row.payload,
+        attempt: row.attempts + 1,
+      };
+      await runner.query('SAVEPOINT handling');
+      let handling: Handling;
+      try {
+        handling = await handle(update, runner.manager);
+      } catch (error) {
+        handling = { outcome: 'retry', error };
+      }
+      if (handling.outcome === 'retry' || handling.outcome === 'failed') {
+        await runner.query('ROLLBACK TO SAVEPOINT handling');
+      }
+      await this.settle(runner.manager, update, handling);
+      await runner.commitTransaction();
+      return handling;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Deletes handled updates past their keeping time; returns how many. */
+  async purge(): Promise<number> {
+    const rows: Array<{ count: number }> = await this.dataSource.query(
+      `WITH purged AS (
+         DELETE FROM telegram_updates WHERE update_id IN (
+           SELECT update_id FROM telegram_updates WHERE processed_at < now() - make_interval(secs => $1)
+           LIMIT 1000 FOR UPDATE SKIP LOCKED)
+         RETURNING 1)
+       SELECT count(*)::int AS count FROM purged`,
+      [KEEP_HANDLED_MS / 1_000],
+    );
+    return rows[0]?.count ?? 0;
+  }
+
+  private async settle(
+    manager: EntityManager,
+    update: ClaimedUpdate,
+    handling: Handling,
+  ): Promise<void> {
+    if (handling.outcome === 'retry' && update.attempt < MAX_ATTEMPTS) {
+      const backoffMs = Math.min(MAX_RETRY_MS, RETRY_BASE_MS * 2 ** (update.attempt - 1));
+      await manager.query(
+        `UPDATE telegram_updates SET attempts = $2, last_error = $3,
+           available_at = now() + make_interval(secs => $4::float8 / 1000)
+         WHERE update_id = $1`,
+        [
+          update.updateId,
+          update.attempt,
+          errorText(handling.error),
+          handling.retryAfterMs ?? backoffMs,
+        ],
+      );
+      return;
+    }
+    const failed = handling.outcome === 'retry' || handling.outcome === 'failed';
+    await manager.query(
+      `UPDATE telegram_updates SET processed_at = now(), attempts = $2, outcome = $3, last_error = $4
+       WHERE update_id = $1`,
+      [
+        update.updateId,
+        update.attempt,
+        failed ? 'failed' : handling.outcome,
+        failed ? errorText(handling.error) : null,
+      ],
+    );
+  }
+}

@@ -1,0 +1,64 @@
+import type { BotStateStore } from '../bot-state.js';
+import {
+  ALLOWED_UPDATES,
+  apiSignal,
+  POLL_TIMEOUT_SECONDS,
+  type TelegramClient,
+} from '../telegram/telegram-client.js';
+import type { UpdateInbox } from './update-inbox.js';
+import { receivedUpdate } from './update-shape.js';
+
+/**
+ * Long polling (BOT_MODE=polling, for development): getUpdates into the same inbox as the
+ * webhook. A batch and the next offset (`bot_state.polling_offset`) are stored in one
+ * transaction, so a crash neither loses nor repeats an update. Telegram allows one poller
+ * per bot: a second process polling gets 409 and keeps retrying with backoff.
+ */
+export class UpdatePoller {
+  private readonly aborted = new AbortController();
+  private webhookRemoved = false;
+
+  constructor(
+    private readonly client: TelegramClient,
+    private readonly inbox: UpdateInbox,
+    private readonly state: BotStateStore,
+    private readonly arrived: () => void,
+  ) {}
+
+  /** One long poll; always true, so that the next starts at once. */
+  async round(): Promise<boolean> {
+    const signal = this.aborted.signal;
+    try {
+      if (!this.webhookRemoved) {
+        // getUpdates is refused while a webhook is set; pending updates are kept.
+        await this.client.api.deleteWebhook({ drop_pending_updates: false }, apiSignal(signal));
+        this.webhookRemoved = true;
+      }
+      const offset = (await this.state.get('polling_offset'))?.offset ?? 0;
+      const updates = await this.client.pollingApi.getUpdates(
+        { offset, timeout: POLL_TIMEOUT_SECONDS, allowed_updates: [...ALLOWED_UPDATES] },
+        apiSignal(signal),
+      );
+      if (updates.length === 0) return true;
+      await this.inbox.transaction(async (manager) => {
+        for (const update of updates) {
+          const received = receivedUpdate(update);
+          if (typeof received !== 'string') await this.inbox.store(received, manager);
+        }
+        const last = Math.max(...updates.map((update) => update.update_id));
+        await this.state.set('polling_offset', { offset: last + 1 }, manager);
+      });
+      this.arrived();
+      return true;
+    } catch (error) {
+      if (signal.aborted) return false;
+      await this.state.recordError('getUpdates', error);
+      throw error;
+    }
+  }
+
+  /** Ends a poll in progress (shutdown). */
+  stop(): void {
+    this.aborted.abort();
+  }
+}

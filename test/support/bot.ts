@@ -1,0 +1,189 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Api } from 'grammy';
+import type { Message, Update, User } from 'grammy/types';
+import { randomInt } from 'node:crypto';
+import pg from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppContext, Database } from '../../src/common/app-context.js';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { runPendingMigrations } from '../../src/database/migrate.js';
+import { SCHEMAS } from '../../src/schemas.js';
+import { eventually } from './eventually.js';
+import type { FakeTelegram } from './fake-telegram.js';
+import { startTestApp } from './test-app.js';
+import { TEST_POSTGRES_URL, testDatabaseNameOf } from './test-env.js';
+import { cookieFor, logIn, registerUser, type TestUser } from './users.js';
+
+export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789-abcdefghijkl';
+
+/**
+ * A web and a bot database of a test file's own. A running bot claims whatever its
+ * databases hold (stored updates, queued messages, order events in the web outbox), so two
+ * test files running bots side by side each need their own; identity stays shared.
+ */
+export interface OwnDatabases {
+  readonly env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function recreate(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
+  await admin.connect();
+  try {
+    const quoted = admin.escapeIdentifier(name);
+    await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${quoted}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function ownDatabases(label: string): Promise<OwnDatabases> {
+  const names = {
+    [Database.Web]: testDatabaseNameOf(`web_${label}`),
+    [Database.Bot]: testDatabaseNameOf(`bot_${label}`),
+  };
+  for (const [database, name] of Object.entries(names) as Array<[Database, string]>) {
+    await recreate(name);
+    const source = await new DataSource(
+      dataSourceOptions(database, SCHEMAS[database], `${TEST_POSTGRES_URL}/${name}`),
+    ).initialize();
+    await runPendingMigrations(source);
+    await source.destroy();
+  }
+  return {
+    env: {
+      DATABASE_WEB_URL: `${TEST_POSTGRES_URL}/${names[Database.Web]}`,
+      DATABASE_BOT_URL: `${TEST_POSTGRES_URL}/${names[Database.Bot]}`,
+    },
+    async drop() {
+      const admin = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
+      await admin.connect();
+      try {
+        for (const name of Object.values(names))
+          await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** The environment of an application whose bot talks to the fake, quickly paced for tests. */
+export function botEnv(
+  telegram: FakeTelegram,
+  databases: OwnDatabases,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...databases.env,
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    TELEGRAM_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    BOT_POLL_INTERVAL_MS: '100',
+    BOT_CHAT_SEND_INTERVAL_MS: '20',
+    SUPPORTED_CURRENCIES: 'USD,EUR,GBP',
+    ...overrides,
+  };
+}
+
+/** The real application with the bot on, listening, its webhook registered with the fake. */
+export async function startBotApp(
+  telegram: FakeTelegram,
+  databases: OwnDatabases,
+  overrides: Record<string, string> = {},
+): Promise<NestFastifyApplication> {
+  const app = await startTestApp(botEnv(telegram, databases, overrides));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  if ((overrides.BOT_MODE ?? 'webhook') === 'webhook') await pointWebhookAt(telegram, app);
+  return app;
+}
+
+/** Where Telegram posts updates, as the operator registers it (or TELEGRAM_WEBHOOK_URL at start). */
+export async function pointWebhookAt(
+  telegram: FakeTelegram,
+  app: NestFastifyApplication,
+): Promise<void> {
+  const address = app.getHttpServer().address() as { port: number };
+  await new Api(telegram.token, { apiRoot: telegram.apiRoot }).setWebhook(
+    `http://127.0.0.1:${address.port}/bot/telegram/webhook`,
+    { secret_token: TEST_WEBHOOK_SECRET },
+  );
+}
+
+/** A Telegram user with an id no other test file uses (they share Redis and identity). */
+export function telegramUser(telegram: FakeTelegram): User {
+  return telegram.createUser({ id: randomInt(1_000_000_000, 2 ** 40) });
+}
+
+/** The bot's database, for assertions. */
+export function botDatabase(app: NestFastifyApplication): DataSource {
+  return app.get<DataSource>(getDataSourceToken(Database.Bot));
+}
+
+export function webDatabase(app: NestFastifyApplication): DataSource {
+  return app.get<DataSource>(getDataSourceToken(Database.Web));
+}
+
+/** The texts the user sees from the bot, in order (edits applied). */
+export function seen(telegram: FakeTelegram, user: User): string[] {
+  return telegram.sentTo(user.id).map((message) => message.text);
+}
+
+/** Waits until the user has seen `count` messages from the bot; returns the last. */
+export async function waitForMessages(
+  telegram: FakeTelegram,
+  user: User,
+  count: number,
+  timeoutMs = 15_000,
+): Promise<Message.TextMessage> {
+  await eventually(() => Promise.resolve(telegram.sentTo(user.id).length >= count), timeoutMs);
+  return telegram.sentTo(user.id)[count - 1] as Message.TextMessage;
+}
+
+/** Waits until every stored update is handled and every queued call settled. */
+export async function waitUntilIdle(
+  app: NestFastifyApplication,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const bot = botDatabase(app);
+  await eventually(async () => {
+    const rows: Array<{ pending: number }> = await bot.query(
+      `SELECT (SELECT count(*) FROM telegram_updates WHERE processed_at IS NULL)
+            + (SELECT count(*) FROM outgoing_messages WHERE outcome IS NULL) AS pending`,
+    );
+    return Number(rows[0]?.pending) === 0;
+  }, timeoutMs);
+}
+
+/** Delivers an update as Telegram does, and expects the webhook to take it. */
+export async function deliver(telegram: FakeTelegram, update: Update): Promise<void> {
+  const delivery = await telegram.deliverWebhook(update);
+  if (delivery.status !== 200)
+    throw new Error(`the webhook answered ${delivery.status}: ${delivery.body}`);
+}
+
+/** A web user who linked `user`'s Telegram account with /start CODE; returns both. */
+export async function linkedUser(
+  app: NestFastifyApplication,
+  telegram: FakeTelegram,
+  user: User = telegramUser(telegram),
+): Promise<{ web: TestUser; webToken: string; telegramUser: User }> {
+  const web = await registerUser(app);
+  const webToken = await logIn(app, AppContext.Web, web);
+  const code = await linkCode(app, webToken);
+  const before = telegram.sentTo(user.id).length;
+  await deliver(telegram, telegram.command(user, 'start', code));
+  await waitForMessages(telegram, user, before + 1);
+  return { web, webToken, telegramUser: user };
+}
+
+export async function linkCode(app: NestFastifyApplication, webToken: string): Promise<string> {
+  const issued = await request(app.getHttpServer())
+    .post('/web/auth/telegram/link-code')
+    .set('Cookie', cookieFor(AppContext.Web, webToken))
+    .expect(201);
+  return issued.body.code as string;
+}
