@@ -27,6 +27,8 @@ export const BOT_TOKEN = `7000000001:${'B'.repeat(35)}`;
 export const BOT_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789-abcdefghij';
 /** Telegram users linked to API users for the webhook row (updates are handled per sender, in order). */
 const BOT_USERS = 20;
+/** The heap flags `npm start` and the image run the API with (README, Memory). */
+const API_HEAP_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=256'];
 /** Passed on to the API and the hash-rate script alike, so both hash on the same pool size. */
 export const THREADPOOL = env.UV_THREADPOOL_SIZE
   ? { UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE }
@@ -158,7 +160,7 @@ export async function startServers({ apiWorkers }) {
   // The Bot API stand-in comes first: its port (the base) is known before the APIs start.
   const botApiRoot = `http://127.0.0.1:${PORT_BASE}`;
   const api = (redisUrl, workers, { bot = true, clusterNodes } = {}) => ({
-    args: ['dist/main.js'],
+    args: [...API_HEAP_FLAGS, 'dist/main.js'],
     env: (port) =>
       apiEnv(port, redisUrl, workers, { botApiRoot: bot ? botApiRoot : undefined, clusterNodes }),
     ready: '/health/ready',
