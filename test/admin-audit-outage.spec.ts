@@ -7,40 +7,34 @@ import { database, http, type Staff, staff } from './support/admin.js';
 import { eventually } from './support/eventually.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_POSTGRES_URL, testDatabaseNameOf, testDatabaseUrl } from './support/test-env.js';
+import { type OwnDatabases, ownDatabases } from './support/own-databases.js';
 import { registerUser } from './support/users.js';
 
 /**
  * The admin database is cut between a change (in identity) and its audit row: the change
  * is made, its audit message waits in the identity outbox, and the row arrives once the
- * database is back, exactly once, also when the message is delivered again. The identity
- * database is this file's own: the relays of other test applications would otherwise
- * deliver its outbox (as any admin process may).
+ * database is back, exactly once, also when the message is delivered again. The databases
+ * are this file's own: the relays of other test applications would otherwise deliver its
+ * outbox (as any admin process may).
  */
 describe('the audit trail while the admin database is away', () => {
-  const identityDatabase = testDatabaseNameOf('audit_outage');
+  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   let proxy: TcpProxy;
   let admin: Staff;
   let direct: pg.Client;
 
-  async function onServer(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
-    await client.connect();
-    await client.query(sql).finally(() => client.end());
-  }
-
   beforeAll(async () => {
-    await onServer(`DROP DATABASE IF EXISTS ${identityDatabase} WITH (FORCE)`);
-    await onServer(`CREATE DATABASE ${identityDatabase}`);
-    proxy = await TcpProxy.start(testDatabaseUrl(Database.Admin));
+    databases = await ownDatabases('audit_outage');
+    const adminUrl = databases.urls[Database.Admin];
+    proxy = await TcpProxy.start(adminUrl);
     app = await startTestApp({
-      DATABASE_IDENTITY_URL: `${TEST_POSTGRES_URL}/${identityDatabase}`,
-      DATABASE_ADMIN_URL: proxy.url(testDatabaseUrl(Database.Admin)),
+      ...databases.env,
+      DATABASE_ADMIN_URL: proxy.url(adminUrl),
       DATABASE_CONNECT_TIMEOUT_MS: '500',
     });
     admin = await staff(app);
-    direct = new pg.Client({ connectionString: testDatabaseUrl(Database.Admin) });
+    direct = new pg.Client({ connectionString: databases.urls[Database.Admin] });
     await direct.connect();
   });
   afterAll(async () => {
@@ -48,7 +42,7 @@ describe('the audit trail while the admin database is away', () => {
     await app.close();
     await proxy.stop();
     await direct.end();
-    await onServer(`DROP DATABASE IF EXISTS ${identityDatabase} WITH (FORCE)`);
+    await databases.drop();
   });
 
   async function rowsFor(

@@ -10,8 +10,6 @@ import {
   botEnv,
   deliver,
   linkedUser,
-  ownDatabases,
-  type OwnDatabases,
   seen,
   startBotApp,
   TEST_WEBHOOK_SECRET,
@@ -20,6 +18,7 @@ import {
   waitUntilIdle,
   webDatabase,
 } from './support/bot.js';
+import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { startApiProcess, waitUntilReady } from './support/api-process.js';
 import { eventually } from './support/eventually.js';
 import { FakeTelegram, type RecordedCall } from './support/fake-telegram.js';

@@ -12,9 +12,7 @@ import {
   botEnv,
   deliver,
   linkedUser,
-  ownDatabases,
   pointWebhookAt,
-  type OwnDatabases,
   seen,
   startBotApp,
   TEST_WEBHOOK_SECRET,
@@ -22,6 +20,7 @@ import {
   waitForMessages,
   waitUntilIdle,
 } from './support/bot.js';
+import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { eventually } from './support/eventually.js';
 import { FakeTelegram } from './support/fake-telegram.js';
 import { startTestApp } from './support/test-app.js';

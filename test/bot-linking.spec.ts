@@ -10,13 +10,12 @@ import {
   deliver,
   linkCode,
   linkedUser,
-  ownDatabases,
-  type OwnDatabases,
   startBotApp,
   telegramUser,
   waitForMessages,
   waitUntilIdle,
 } from './support/bot.js';
+import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { FakeTelegram } from './support/fake-telegram.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 import { cookieFor, logIn, registerAdmin, registerUser, type TestUser } from './support/users.js';

@@ -7,13 +7,12 @@ import {
   botDatabase,
   deliver,
   linkedUser,
-  ownDatabases,
-  type OwnDatabases,
   startBotApp,
   waitForMessages,
   waitUntilIdle,
   webDatabase,
 } from './support/bot.js';
+import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { eventually } from './support/eventually.js';
 import { FakeTelegram } from './support/fake-telegram.js';
 import { TcpProxy } from './support/tcp-proxy.js';

@@ -10,14 +10,13 @@ import {
   botDatabase,
   deliver,
   linkedUser,
-  ownDatabases,
-  type OwnDatabases,
   seen,
   startBotApp,
   waitForMessages,
   waitUntilIdle,
   webDatabase,
 } from './support/bot.js';
+import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { eventually } from './support/eventually.js';
 import { FakeTelegram } from './support/fake-telegram.js';
 import { TEST_PROVIDER_SECRET, TEST_REDIS_URL } from './support/test-env.js';

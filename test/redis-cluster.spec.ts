@@ -12,7 +12,7 @@ import { pauseAfter } from './support/paused-statement.js';
 import { RedisClusterSetup } from './support/redis-cluster.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_IDENTITY_CLUSTER_URL } from './support/test-env.js';
+import { type OwnDatabases, ownDatabases } from './support/own-databases.js';
 import { logIn, registerUser, type TestUser } from './support/users.js';
 
 const CLIENT = { ipAddress: '127.0.0.1', userAgent: 'test' };
@@ -21,6 +21,7 @@ const CLIENT = { ipAddress: '127.0.0.1', userAgent: 'test' };
 describe('Redis Cluster', () => {
   let cluster: RedisClusterSetup;
   let app: NestFastifyApplication;
+  let databases: OwnDatabases;
   let user: TestUser;
   const sessionKey = (token: string) => `identity:session:web:${sessionIdOf(token)}`;
   const me = (token: string) =>
@@ -30,18 +31,20 @@ describe('Redis Cluster', () => {
 
   beforeAll(async () => {
     cluster = await RedisClusterSetup.start();
+    // Databases of its own: their outboxes are drained into this Redis only.
+    databases = await ownDatabases('cluster');
     app = await startTestApp({
+      ...databases.env,
       REDIS_URL: '',
       REDIS_CLUSTER_NODES: cluster.nodes,
       REDIS_COMMAND_TIMEOUT_MS: '200',
       CACHE_INVALIDATION_POLL_MS: '200',
-      // Its own identity database: the outbox there is drained into this cluster only.
-      DATABASE_IDENTITY_URL: TEST_IDENTITY_CLUSTER_URL,
     });
     user = await registerUser(app, 'cluster');
   }, 60_000);
   afterAll(async () => {
     await app.close();
+    await databases.drop();
     await cluster.stop();
   });
 

@@ -6,13 +6,14 @@ import { eventually } from './support/eventually.js';
 import { RedisSentinelSetup } from './support/redis-sentinel.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_IDENTITY_OWN_REDIS_URL } from './support/test-env.js';
+import { type OwnDatabases, ownDatabases } from './support/own-databases.js';
 import { logIn, registerUser, type TestUser } from './support/users.js';
 
 /** Redis behind Sentinel, chosen by configuration alone, through a failover. */
 describe('Redis Sentinel', () => {
   let redis: RedisSentinelSetup;
   let app: NestFastifyApplication;
+  let databases: OwnDatabases;
   let user: TestUser;
   const sessionKey = (token: string) => `identity:session:web:${sessionIdOf(token)}`;
   const me = (token: string) =>
@@ -27,19 +28,21 @@ describe('Redis Sentinel', () => {
 
   beforeAll(async () => {
     redis = await RedisSentinelSetup.start();
+    // Databases of its own: their outboxes are drained into this Redis only.
+    databases = await ownDatabases('sentinel');
     app = await startTestApp({
+      ...databases.env,
       REDIS_URL: '',
       REDIS_SENTINELS: redis.sentinels,
       REDIS_SENTINEL_MASTER: redis.masterName,
       REDIS_COMMAND_TIMEOUT_MS: '200',
       CACHE_INVALIDATION_POLL_MS: '200',
-      // Its own identity database: the outbox there is drained into this Redis only.
-      DATABASE_IDENTITY_URL: TEST_IDENTITY_OWN_REDIS_URL,
     });
     user = await registerUser(app, 'sentinel');
   }, 30_000);
   afterAll(async () => {
     await app.close();
+    await databases.drop();
     await redis.stop();
   });
 

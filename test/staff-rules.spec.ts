@@ -8,40 +8,27 @@ import { Permission } from '../src/common/permissions.js';
 import { SessionService } from '../src/session/index.js';
 import { eventually } from './support/eventually.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_POSTGRES_URL, testDatabaseNameOf } from './support/test-env.js';
+import { type OwnDatabases, ownDatabases } from './support/own-databases.js';
 import { cookieFor, logIn, registerAdmin, registerUser, type TestUser } from './support/users.js';
 
 /**
- * Staff rules on an identity database of its own, so that the admins it counts are only
- * the ones this file makes.
+ * Staff rules on databases of their own, so that the admins it counts are only the ones
+ * this file makes.
  */
 describe('staff rules: no self-escalation, no lock-out', () => {
-  const database = testDatabaseNameOf('staff_rules');
+  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
   const asAdmin = (token: string) => cookieFor(AppContext.Admin, token);
   const identity = () => app.get<DataSource>(getDataSourceToken(Database.Identity));
 
-  async function withServer(work: (client: pg.Client) => Promise<unknown>): Promise<void> {
-    const client = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
-    await client.connect();
-    try {
-      await work(client);
-    } finally {
-      await client.end();
-    }
-  }
-
   beforeAll(async () => {
-    await withServer(async (client) => {
-      await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await client.query(`CREATE DATABASE ${database}`);
-    });
-    app = await startTestApp({ DATABASE_IDENTITY_URL: `${TEST_POSTGRES_URL}/${database}` });
+    databases = await ownDatabases('staff_rules');
+    app = await startTestApp(databases.env);
   });
   afterAll(async () => {
     await app.close();
-    await withServer((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    await databases.drop();
   });
 
   /** An admin with users:manage but not admins:manage. */
@@ -137,7 +124,7 @@ describe('staff rules: no self-escalation, no lock-out', () => {
     }
     // A and B demote each other at once. Holding the rule's lock until both wait for it makes
     // them race exactly where the rule is checked: each has changed the other's row.
-    const holder = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/${database}` });
+    const holder = new pg.Client({ connectionString: databases.urls[Database.Identity] });
     await holder.connect();
     await holder.query("SELECT pg_advisory_lock(hashtextextended('exchanger:admins', 0))");
     const racing = Promise.all([

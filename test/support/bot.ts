@@ -3,73 +3,16 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { Api } from 'grammy';
 import type { Message, Update, User } from 'grammy/types';
 import { randomInt } from 'node:crypto';
-import pg from 'pg';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../../src/common/app-context.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
-import { runPendingMigrations } from '../../src/database/migrate.js';
-import { SCHEMAS } from '../../src/schemas.js';
 import { eventually } from './eventually.js';
 import type { FakeTelegram } from './fake-telegram.js';
 import { startTestApp } from './test-app.js';
-import { TEST_POSTGRES_URL, testDatabaseNameOf } from './test-env.js';
+import type { OwnDatabases } from './own-databases.js';
 import { cookieFor, logIn, registerUser, type TestUser } from './users.js';
 
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789-abcdefghijkl';
-
-/**
- * A web and a bot database of a test file's own. A running bot claims whatever its
- * databases hold (stored updates, queued messages, order events in the web outbox), so two
- * test files running bots side by side each need their own; identity stays shared.
- */
-export interface OwnDatabases {
-  readonly env: Record<string, string>;
-  drop(): Promise<void>;
-}
-
-async function recreate(name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
-  await admin.connect();
-  try {
-    const quoted = admin.escapeIdentifier(name);
-    await admin.query(`DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${quoted}`);
-  } finally {
-    await admin.end();
-  }
-}
-
-export async function ownDatabases(label: string): Promise<OwnDatabases> {
-  const names = {
-    [Database.Web]: testDatabaseNameOf(`web_${label}`),
-    [Database.Bot]: testDatabaseNameOf(`bot_${label}`),
-  };
-  for (const [database, name] of Object.entries(names) as Array<[Database, string]>) {
-    await recreate(name);
-    const source = await new DataSource(
-      dataSourceOptions(database, SCHEMAS[database], `${TEST_POSTGRES_URL}/${name}`),
-    ).initialize();
-    await runPendingMigrations(source);
-    await source.destroy();
-  }
-  return {
-    env: {
-      DATABASE_WEB_URL: `${TEST_POSTGRES_URL}/${names[Database.Web]}`,
-      DATABASE_BOT_URL: `${TEST_POSTGRES_URL}/${names[Database.Bot]}`,
-    },
-    async drop() {
-      const admin = new pg.Client({ connectionString: `${TEST_POSTGRES_URL}/postgres` });
-      await admin.connect();
-      try {
-        for (const name of Object.values(names))
-          await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
 
 /** The environment of an application whose bot talks to the fake, quickly paced for tests. */
 export function botEnv(

@@ -32,12 +32,6 @@ export const TEST_WEB_REPLICA_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('
 /** The example host app's database, empty until it migrates it (see test/setup/global-setup.ts). */
 export const TEST_HOST_APP_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('host_app')}`;
 
-/** An identity database for a test that brings its own Redis (see test/setup/global-setup.ts). */
-export const TEST_IDENTITY_OWN_REDIS_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('identity_own_redis')}`;
-
-/** The same, for the test on Redis Cluster. */
-export const TEST_IDENTITY_CLUSTER_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('identity_cluster')}`;
-
 /** The suite only ever touches databases whose name ends in _test (a URL that does not parse reaches none). */
 export function assertTestDatabase(url: string): void {
   if (!URL.canParse(url)) return;
