@@ -78,14 +78,21 @@ async function wrk({ url, method, headers, body, bodies, connections, seconds })
 
 async function autocannonRun({ url, method, headers, body, bodies, connections, seconds }) {
   const cpuBefore = process.cpuUsage();
-  // One body per line of `body`, sent in turn, as the wrk script does; or one from `bodies`.
+  // One body per line of `body`, sent in turn across all connections, as the wrk script does
+  // (a list of `requests` would have every connection walk it from the first line in step,
+  // so all of them would log in to one account at once); or one from `bodies`.
   const lines = (body ?? '').split('\n').filter(Boolean);
-  const perRequest =
+  let turn = 0;
+  const next =
     bodies !== undefined
-      ? { requests: [{ setupRequest: (request) => ({ ...request, body: bodies.next() }) }] }
+      ? () => bodies.next()
       : lines.length > 1
-        ? { requests: lines.map((each) => ({ method, headers, body: each })) }
-        : { body };
+        ? () => lines[turn++ % lines.length]
+        : undefined;
+  const perRequest =
+    next === undefined
+      ? { body }
+      : { requests: [{ setupRequest: (request) => ({ ...request, body: next() }) }] };
   const result = await autocannon({
     url,
     method,
