@@ -2,12 +2,10 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { databasesFor } from './common/app-context.js';
 import { loadConfig } from './config/app-config.js';
-import { ConfigError } from './config/env.schema.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { runPendingMigrations } from './database/migrate.js';
-import { withDatabaseUrls } from './database/with-databases.js';
+import { runCommand, withDatabaseUrls } from './database/with-databases.js';
 import { SCHEMAS } from './schemas.js';
-import { EmbeddedPostgresError } from './database/embedded-postgres.js';
 
 /**
  * `npm run migration:run`: applies pending migrations to every database the configured
@@ -32,13 +30,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError
-      ? `Invalid configuration: ${error.message}`
-      : error instanceof EmbeddedPostgresError
-        ? error.message
-        : error;
-  console.error(message);
-  process.exitCode = 1;
-});
+runCommand(main);

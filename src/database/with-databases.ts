@@ -5,7 +5,8 @@ import {
   defaultDatabaseName,
 } from '../common/app-context.js';
 import type { AppConfig, EmbeddedPostgresConfig } from '../config/app-config.js';
-import { EmbeddedPostgres } from './embedded-postgres.js';
+import { ConfigError } from '../config/env.schema.js';
+import { EmbeddedPostgres, EmbeddedPostgresError } from './embedded-postgres.js';
 
 /**
  * Starts the embedded server (or adopts a running one) and creates the named databases in
@@ -44,4 +45,21 @@ export async function withDatabaseUrls<T>(
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * Runs a command-line tool: a configuration or embedded-server problem ends it with one line
+ * that says what to do (no stack trace), anything else with the error; exit code 1 either way.
+ */
+export function runCommand(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    const message =
+      error instanceof ConfigError
+        ? `Invalid configuration: ${error.message}`
+        : error instanceof EmbeddedPostgresError
+          ? error.message
+          : error;
+    console.error(message);
+    process.exitCode = 1;
+  });
 }

@@ -147,23 +147,14 @@ export class AuthService {
     newPassword: string,
     client: ClientInfo,
   ): Promise<void> {
-    const user = await this.users.get(userId);
-    const attempt = await this.reserve(
+    await this.checkSessionPassword(
       context,
-      normalizeEmail(user.email),
-      client,
-      'Too many wrong passwords; log in again later',
+      userId,
       sessionId,
+      currentPassword,
+      'currentPassword',
+      client,
     );
-    if (!(await this.hasher.verify(user.passwordHash, currentPassword))) {
-      await this.recordFailure('password.failed', context, userId, client, attempt, {});
-      if (attempt.locks) {
-        await this.sessions.revoke(context, sessionId);
-        throw new UnauthorizedException('Too many wrong passwords: this session has ended');
-      }
-      throw new BadRequestException('currentPassword is incorrect');
-    }
-    await attempt.succeeded();
     await this.users.changePassword(userId, newPassword, sessionId, (manager) =>
       this.events.record({ type: 'password.changed', context, userId, client }, manager),
     );
@@ -181,6 +172,29 @@ export class AuthService {
     password: string,
     client: ClientInfo,
   ): Promise<void> {
+    await this.checkSessionPassword(context, userId, sessionId, password, 'password', client);
+    await this.events.record({
+      type: 'password.confirmed',
+      context,
+      userId,
+      client,
+      details: { sessionId },
+    });
+  }
+
+  /**
+   * Checks the password the user of a session entered, throttled like a login: a wrong one
+   * counts as a failed login (400 naming `field`), and once the account locks, the session
+   * that tried ends (401), so a stolen session is no oracle for the password.
+   */
+  private async checkSessionPassword(
+    context: string,
+    userId: string,
+    sessionId: string,
+    password: string,
+    field: string,
+    client: ClientInfo,
+  ): Promise<void> {
     const user = await this.users.get(userId);
     const attempt = await this.reserve(
       context,
@@ -195,16 +209,9 @@ export class AuthService {
         await this.sessions.revoke(context, sessionId);
         throw new UnauthorizedException('Too many wrong passwords: this session has ended');
       }
-      throw new BadRequestException('password is incorrect');
+      throw new BadRequestException(`${field} is incorrect`);
     }
     await attempt.succeeded();
-    await this.events.record({
-      type: 'password.confirmed',
-      context,
-      userId,
-      client,
-      details: { sessionId },
-    });
   }
 
   /**

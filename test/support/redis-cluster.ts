@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type RedisClientType } from '@redis/client';
+import { createClient } from '@redis/client';
 import { freePort } from './api-process.js';
+import { untilRedis } from './redis-until.js';
 
 /**
  * A real Redis Cluster on this machine's `redis-server`: three masters, no replicas, no
@@ -24,7 +25,7 @@ export class RedisClusterSetup {
     const setup = new RedisClusterSetup(mkdtempSync(join(tmpdir(), 'exchanger-cluster-')), ports);
     for (const port of ports) setup.server(port);
     for (const port of ports)
-      await setup.until(port, async (client) => (await client.ping()) === 'PONG');
+      await untilRedis(port, async (client) => (await client.ping()) === 'PONG');
     execFileSync(
       'redis-cli',
       [
@@ -96,7 +97,7 @@ export class RedisClusterSetup {
   /** Every master answers and sees the cluster whole. */
   private async healthy(): Promise<void> {
     for (const port of this.ports) {
-      await this.until(port, async (client) =>
+      await untilRedis(port, async (client) =>
         /cluster_state:ok/.test(await client.sendCommand<string>(['CLUSTER', 'INFO'])),
       );
     }
@@ -128,26 +129,5 @@ export class RedisClusterSetup {
       { stdio: 'ignore' },
     );
     this.processes.set(port, child);
-  }
-
-  private async until(
-    port: number,
-    check: (client: RedisClientType) => Promise<boolean>,
-    timeoutMs = 15_000,
-  ): Promise<void> {
-    const started = Date.now();
-    for (;;) {
-      const client = createClient({
-        socket: { port, host: '127.0.0.1', reconnectStrategy: false },
-      });
-      const done = await client
-        .connect()
-        .then(() => check(client))
-        .catch(() => false)
-        .finally(() => client.close().catch(() => undefined));
-      if (done) return;
-      if (Date.now() - started > timeoutMs) throw new Error(`redis on ${port}: not ready in time`);
-      await sleep(100);
-    }
   }
 }

@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, type RedisClientType } from '@redis/client';
+import { createClient } from '@redis/client';
 import { freePort } from './api-process.js';
+import { untilRedis } from './redis-until.js';
 
 /**
  * A real Sentinel setup on this machine's `redis-server`: a master, one replica and one
@@ -44,7 +45,7 @@ export class RedisSentinelSetup {
       ].join('\n'),
     );
     setup.spawn(setup.sentinelPort, [config, '--sentinel']);
-    await setup.until(setup.sentinelPort, async (client) =>
+    await untilRedis(setup.sentinelPort, async (client) =>
       /slaves=1/.test(await client.info('sentinel')),
     );
     return setup;
@@ -70,14 +71,14 @@ export class RedisSentinelSetup {
 
   /** Waits until the master on `port` has a replica in sync. */
   async replicated(port = this.replicaPort): Promise<void> {
-    await this.until(port, async (client) =>
+    await untilRedis(port, async (client) =>
       /slave0:.*state=online/.test(await client.info('replication')),
     );
   }
 
   /** Waits until the sentinel names the replica as the master. */
   async failedOver(): Promise<void> {
-    await this.until(this.sentinelPort, async (client) => {
+    await untilRedis(this.sentinelPort, async (client) => {
       const reply = await client.sendCommand([
         'SENTINEL',
         'GET-MASTER-ADDR-BY-NAME',
@@ -111,26 +112,5 @@ export class RedisSentinelSetup {
   private spawn(port: number, args: string[]): void {
     const child = spawn('redis-server', [...args, '--dir', this.dir], { stdio: 'ignore' });
     this.processes.set(port, child);
-  }
-
-  private async until(
-    port: number,
-    check: (client: RedisClientType) => Promise<boolean>,
-    timeoutMs = 15_000,
-  ): Promise<void> {
-    const started = Date.now();
-    for (;;) {
-      const client = createClient({
-        socket: { port, host: '127.0.0.1', reconnectStrategy: false },
-      });
-      const done = await client
-        .connect()
-        .then(() => check(client))
-        .catch(() => false)
-        .finally(() => client.close().catch(() => undefined));
-      if (done) return;
-      if (Date.now() - started > timeoutMs) throw new Error(`redis on ${port}: not ready in time`);
-      await sleep(100);
-    }
   }
 }

@@ -1,12 +1,12 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
 import { Permission } from '../../common/permissions.js';
 import type { AuditLog } from '../entities/index.js';
 import { AuditQuery } from './audit-query.js';
+import { OptionalDate, PageLimit } from '../../common/http/query-fields.js';
 
 export class AuditQueryDto {
   @IsOptional()
@@ -25,25 +25,17 @@ export class AuditQueryDto {
   @Matches(/^[a-z_]{1,100}(:.{1,255})?$/, { message: 'resource must be a type, or type:id' })
   resource?: string;
 
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'from must be a date' })
+  @OptionalDate('from')
   from?: Date;
 
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'to must be a date' })
+  @OptionalDate('to')
   to?: Date;
 
   @IsOptional()
   @IsUUID('all', { message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
 
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 200' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 200' })
-  @Max(200, { message: 'limit must be a whole number from 1 to 200' })
+  @PageLimit(200, 50)
   limit?: number;
 }
 

@@ -1,21 +1,16 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsDate, IsOptional } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
 import { Permission } from '../../common/permissions.js';
 import { MetricSeries } from './metric-series.js';
+import { OptionalDate } from '../../common/http/query-fields.js';
 
 export class RangeQuery {
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'from must be a date' })
+  @OptionalDate('from')
   from?: Date;
 
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'to must be a date' })
+  @OptionalDate('to')
   to?: Date;
 }
 

@@ -1,7 +1,7 @@
 import { Body, ConflictException, Get, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsDate, IsOptional, IsString, Matches } from 'class-validator';
 import { Decimal } from 'decimal.js';
 import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
@@ -12,6 +12,7 @@ import { type Actor, auditEntry } from '../audit/audit-entry.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { Configurations } from '../configurations/configurations.service.js';
 import { StepUpGuard } from '../step-up/step-up.guard.js';
+import { OptionalDate, PageLimit } from '../../common/http/query-fields.js';
 
 export class SetRateDto {
   @ApiProperty({ example: '0.92', description: 'A positive decimal string, at most 8 decimals' })
@@ -23,24 +24,16 @@ export class SetRateDto {
   rate!: string;
 
   @ApiPropertyOptional({ description: 'Default: now' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'validFrom must be a date' })
+  @OptionalDate('validFrom')
   validFrom?: Date;
 
   @ApiPropertyOptional({ description: 'Default: until a later rate starts' })
-  @IsOptional()
-  @Type(() => Date)
-  @IsDate({ message: 'validUntil must be a date' })
+  @OptionalDate('validUntil')
   validUntil?: Date;
 }
 
 export class HistoryQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 200' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 200' })
-  @Max(200, { message: 'limit must be a whole number from 1 to 200' })
+  @PageLimit(200, 50)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

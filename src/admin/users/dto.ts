@@ -1,21 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsEnum,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
 import { KNOWN_PERMISSIONS } from '../../common/permissions.js';
 import { UserRole } from '../../identity/index.js';
+import { PageLimit } from '../../common/http/query-fields.js';
 
 export class UserIdParams {
   @ApiProperty({ format: 'uuid' })
@@ -76,12 +73,7 @@ export class UserSearchQuery {
   @IsEnum(UserRole, { message: `role must be one of ${Object.values(UserRole).join(', ')}` })
   role?: UserRole;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 100' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 100' })
-  @Max(100, { message: 'limit must be a whole number from 1 to 100' })
+  @PageLimit(100, 20)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

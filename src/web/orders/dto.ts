@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { PaymentStatus } from '../entities/index.js';
 import { ORDERS_PAGE_SIZE } from './orders.service.js';
+import { PageLimit } from '../../common/http/query-fields.js';
 
 const CODE = /^[A-Z0-9]{3,10}$/;
 const CODE_MESSAGE = 'must be a currency code of 3 to 10 upper-case letters or digits';
@@ -29,12 +30,7 @@ export class CreateOrderDto {
 }
 
 export class ListOrdersQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: ORDERS_PAGE_SIZE })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number from 1 to 100' })
-  @Min(1, { message: 'limit must be a whole number from 1 to 100' })
-  @Max(100, { message: 'limit must be a whole number from 1 to 100' })
+  @PageLimit(100, ORDERS_PAGE_SIZE)
   limit = ORDERS_PAGE_SIZE;
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })

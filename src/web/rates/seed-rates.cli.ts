@@ -2,11 +2,9 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AppContext, Database } from '../../common/app-context.js';
 import { loadConfig } from '../../config/app-config.js';
-import { ConfigError } from '../../config/env.schema.js';
 import { dataSourceOptions } from '../../database/data-source-options.js';
-import { EmbeddedPostgresError } from '../../database/embedded-postgres.js';
 import { runPendingMigrations } from '../../database/migrate.js';
-import { withDatabaseUrls } from '../../database/with-databases.js';
+import { runCommand, withDatabaseUrls } from '../../database/with-databases.js';
 import { WEB_MIGRATIONS } from '../../database/migrations/web/index.js';
 import { WEB_ENTITIES } from '../entities/index.js';
 import { firstRoundTripProblem } from './round-trip.js';
@@ -55,13 +53,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigError
-      ? `Invalid configuration: ${error.message}`
-      : error instanceof EmbeddedPostgresError
-        ? error.message
-        : error;
-  console.error(message);
-  process.exitCode = 1;
-});
+runCommand(main);
