@@ -109,6 +109,8 @@ describe('the bot: commands, orders and notifications', () => {
       .set('x-provider-secret', TEST_PROVIDER_SECRET)
       .expect(200);
     expect((await waitForMessages(telegram, ann, before + 2)).text).toMatch(/is completed/);
+    // A message reaches the chat before the sender marks it sent.
+    await waitUntilIdle(app);
 
     const notifications: Array<{ notification_type: string; sent: boolean }> = await botDatabase(
       app,
