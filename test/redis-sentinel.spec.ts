@@ -79,7 +79,12 @@ describe('Redis Sentinel', () => {
 
     redis.restartOldMaster();
     await redis.replicated();
-    await eventually(() => cached(kept), 15_000, 100);
+    // On two loaded cores the restarted replica can take a while to acknowledge writes
+    // (WAIT) again; a failure here says what the session cache was waiting for.
+    await eventually(() => cached(kept), 30_000, 100).catch(async (error: unknown) => {
+      const metrics = await app.get(SessionService).metrics();
+      throw new Error(`${String(error)}; session metrics: ${JSON.stringify(metrics)}`);
+    });
     await me(revoked).expect(401);
     expect((await app.get(SessionService).metrics()).invalidationsPending).toBe(0);
     expect(await redis.read(redis.replicaPort, sessionKey(revoked))).toBe('x');
