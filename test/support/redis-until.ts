@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type RedisClientType } from '@redis/client';
+import { eventually } from './eventually.js';
 
 /**
  * Waits until the local redis-server (or sentinel) on `port` answers and `check` holds on a
@@ -10,18 +10,17 @@ export async function untilRedis(
   check: (client: RedisClientType) => Promise<boolean>,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const started = Date.now();
-  for (;;) {
+  const holds = async () => {
     const client = createClient({
       socket: { port, host: '127.0.0.1', reconnectStrategy: false },
     });
-    const done = await client
+    return client
       .connect()
       .then(() => check(client))
       .catch(() => false)
       .finally(() => client.close().catch(() => undefined));
-    if (done) return;
-    if (Date.now() - started > timeoutMs) throw new Error(`redis on ${port}: not ready in time`);
-    await sleep(100);
-  }
+  };
+  await eventually(holds, timeoutMs, 100).catch(() => {
+    throw new Error(`redis on ${port}: not ready in time`);
+  });
 }
