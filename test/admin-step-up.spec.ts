@@ -95,4 +95,87 @@ describe('step-up for dangerous actions', () => {
     await http(app).post('/admin/auth/confirm').send({ password: PASSWORD }).expect(401);
     await http(app).post('/admin/auth/confirm').set('Cookie', admin.cookie).send({}).expect(400);
   });
+
+  it('needs step-up to change settings and configurations, not to read them', async () => {
+    const other = await staff(app);
+    const created = await http(app)
+      .post('/admin/configurations/alert-rules')
+      .set('Cookie', other.cookie)
+      .send({ value: { rules: [] } })
+      .expect(201);
+    await sleep(2_500);
+    const attempts = [
+      http(app).put('/admin/settings/reports.retentionDays').send({ value: 30 }),
+      http(app)
+        .post('/admin/configurations/alert-rules')
+        .send({ value: { rules: [] } }),
+      http(app).post(`/admin/configurations/alert-rules/versions/${created.body.version}/activate`),
+      http(app)
+        .post('/admin/configurations/rate-bounds')
+        .send({ value: { pairs: {} } }),
+    ];
+    for (const attempt of attempts) {
+      const refused = await attempt.set('Cookie', other.cookie).expect(403);
+      expect(refused.body.code).toBe('step_up_required');
+    }
+    const versions = await http(app)
+      .get('/admin/configurations/alert-rules')
+      .set('Cookie', other.cookie)
+      .expect(200);
+    expect(versions.body).toEqual([
+      expect.objectContaining({ version: created.body.version, active: false }),
+    ]);
+    await http(app).get('/admin/settings').set('Cookie', other.cookie).expect(200);
+    expect(await auditRows(app, { actor: other.user.id, action: 'setting.changed' })).toEqual([]);
+
+    await http(app)
+      .post('/admin/auth/confirm')
+      .set('Cookie', other.cookie)
+      .send({ password: PASSWORD })
+      .expect(200);
+    await http(app)
+      .put('/admin/settings/reports.retentionDays')
+      .set('Cookie', other.cookie)
+      .send({ value: 30 })
+      .expect(204);
+  });
+
+  it('refuses a step-up window above 15 minutes, naming the bound', async () => {
+    const refused = await http(app)
+      .put('/admin/settings/stepUp.windowSeconds')
+      .set('Cookie', (await staff(app)).cookie)
+      .send({ value: 86_400 })
+      .expect(400);
+    expect(refused.body.message).toBe(
+      'stepUp.windowSeconds: must be a whole number from 30 to 900',
+    );
+  });
+});
+
+describe('step-up window and the admin session', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startTestApp({ ADMIN_STEP_UP_SECONDS: '600', SESSION_ADMIN_IDLE_SECONDS: '4' });
+  });
+  afterAll(() => app.close());
+
+  it('lets a password entry count for at most half an idle admin session, whatever the window', async () => {
+    const admin = await staff(app);
+    const target = await registerUser(app, 'half-idle');
+    const confirmed = await http(app)
+      .post('/admin/auth/confirm')
+      .set('Cookie', admin.cookie)
+      .send({ password: PASSWORD })
+      .expect(200);
+    expect(Date.parse(confirmed.body.stepUpUntil) - Date.now()).toBeLessThanOrEqual(2_000);
+    await sleep(2_500);
+    // The session is still alive (idle 4 s), but its password entry no longer counts.
+    const refused = await http(app)
+      .put(`/admin/users/${target.id}/permissions/web/${Permission.AnalyticsRead}`)
+      .set('Cookie', admin.cookie)
+      .expect(403);
+    expect(refused.body.code).toBe('step_up_required');
+    await http(app).get('/admin/auth/me').set('Cookie', admin.cookie).expect(200);
+  });
 });

@@ -184,6 +184,11 @@ describe('configuration', () => {
     expect(configError({ ...URLS, ADMIN_STEP_UP_SECONDS: '0' }).message).toMatch(
       /^ADMIN_STEP_UP_SECONDS: /,
     );
+    // A password entry never counts for longer than 15 minutes, whatever is configured.
+    expect(loadConfig({ ...URLS, ADMIN_STEP_UP_SECONDS: '900' }).admin.stepUpSeconds).toBe(900);
+    expect(configError({ ...URLS, ADMIN_STEP_UP_SECONDS: '901' }).message).toMatch(
+      /^ADMIN_STEP_UP_SECONDS: /,
+    );
     expect(configError({ ...URLS, METRICS_TOKEN: 'short' }).message).toBe(
       'METRICS_TOKEN: must be at least 16 characters',
     );

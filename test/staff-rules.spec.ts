@@ -51,6 +51,39 @@ describe('staff rules: no self-escalation, no lock-out', () => {
     return root;
   }
 
+  /**
+   * Runs two staff changes at once, racing exactly where the rule is checked: holding the
+   * rule's lock until both wait for it, each has changed the other's row by then.
+   */
+  async function racing(
+    calls: [request.Test, request.Test],
+  ): Promise<[request.Response, request.Response]> {
+    const holder = new pg.Client({ connectionString: databases.urls[Database.Identity] });
+    await holder.connect();
+    await holder.query("SELECT pg_advisory_lock(hashtextextended('exchanger:admins', 0))");
+    const responses = Promise.all(calls.map((call) => call.then((response) => response)));
+    await eventually(async () => {
+      const waiting = await holder.query<{ count: number }>(
+        `SELECT count(*)::int AS count FROM pg_locks
+         WHERE locktype = 'advisory' AND NOT granted
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      return waiting.rows[0]?.count === 2;
+    });
+    await holder.query("SELECT pg_advisory_unlock(hashtextextended('exchanger:admins', 0))");
+    await holder.end();
+    const [first, second] = await responses;
+    return [first as request.Response, second as request.Response];
+  }
+
+  /** Removes every admin but these, straight in the database (no rule to pass). */
+  async function onlyAdmins(...kept: string[]): Promise<void> {
+    await identity().query(
+      `UPDATE users SET role = 'user' WHERE role = 'admin' AND id <> ALL($1)`,
+      [kept],
+    );
+  }
+
   it('ends a demoted admin’s admin sessions at once, so it cannot promote itself back', async () => {
     const a = await firstAdmin();
     const b = await registerAdmin(app);
@@ -122,12 +155,7 @@ describe('staff rules: no self-escalation, no lock-out', () => {
     for (const { id } of others) {
       await http().delete(`/admin/users/${id}`).set('Cookie', asAdmin(a.token)).expect(204);
     }
-    // A and B demote each other at once. Holding the rule's lock until both wait for it makes
-    // them race exactly where the rule is checked: each has changed the other's row.
-    const holder = new pg.Client({ connectionString: databases.urls[Database.Identity] });
-    await holder.connect();
-    await holder.query("SELECT pg_advisory_lock(hashtextextended('exchanger:admins', 0))");
-    const racing = Promise.all([
+    const [first, second] = await racing([
       http()
         .put(`/admin/users/${b.id}/role`)
         .set('Cookie', asAdmin(a.token))
@@ -137,17 +165,6 @@ describe('staff rules: no self-escalation, no lock-out', () => {
         .set('Cookie', asAdmin(bToken))
         .send({ role: 'user' }),
     ]);
-    await eventually(async () => {
-      const waiting = await holder.query<{ count: number }>(
-        `SELECT count(*)::int AS count FROM pg_locks
-         WHERE locktype = 'advisory' AND NOT granted
-           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      );
-      return waiting.rows[0]?.count === 2;
-    });
-    await holder.query("SELECT pg_advisory_unlock(hashtextextended('exchanger:admins', 0))");
-    await holder.end();
-    const [first, second] = await racing;
     expect([first.status, second.status].sort()).toEqual([204, 409]);
     const refused = first.status === 409 ? first : second;
     expect(refused.body.message).toMatch(/no admin who can manage users/);
@@ -155,5 +172,140 @@ describe('staff rules: no self-escalation, no lock-out', () => {
       `SELECT count(*)::int AS count FROM users WHERE role = 'admin'`,
     );
     expect(remaining[0]?.count).toBe(1);
+  });
+
+  it('keeps an admin who can make admins: of two such admins revoking it from each other at once, one is refused (409)', async () => {
+    const a = await registerAdmin(app);
+    const b = await registerAdmin(app);
+    await onlyAdmins(a.id, b.id);
+    const [aToken, bToken] = [
+      await logIn(app, AppContext.Admin, a),
+      await logIn(app, AppContext.Admin, b),
+    ];
+    const revoke = (target: TestUser, token: string) =>
+      http()
+        .delete(`/admin/users/${target.id}/permissions/admin/${Permission.AdminsManage}`)
+        .set('Cookie', asAdmin(token));
+    const [first, second] = await racing([revoke(b, aToken), revoke(a, bToken)]);
+    expect([first.status, second.status].sort()).toEqual([204, 409]);
+    const refused = first.status === 409 ? first : second;
+    expect(refused.body.message).toMatch(/no admin who can make admins \(admins:manage\)/);
+    const holders: Array<{ count: number }> = await identity().query(
+      `SELECT count(*)::int AS count FROM user_permissions p JOIN users u ON u.id = p.user_id
+       WHERE u.role = 'admin' AND p.permission = $1 AND p.application_context = 'admin'`,
+      [Permission.AdminsManage],
+    );
+    expect(holders[0]?.count).toBe(1);
+  });
+
+  describe('a staff member without admins:manage and a staff account', () => {
+    let lesser: { user: TestUser; token: string };
+    let superior: TestUser;
+    let superiorToken: string;
+    let superiorSession: string;
+    let customer: TestUser;
+
+    beforeAll(async () => {
+      superior = await registerAdmin(app);
+      const helper = await registerAdmin(app);
+      lesser = await userManagerFrom(helper);
+      superiorToken = await logIn(app, AppContext.Admin, superior);
+      superiorSession = (await app.get(SessionService).list(superior.id, AppContext.Admin))[0]!.id;
+      customer = await registerUser(app);
+    });
+
+    /** users:manage only, the admins:manage taken away by another admin. */
+    async function userManagerFrom(other: TestUser) {
+      const user = await registerAdmin(app);
+      const token = await logIn(app, AppContext.Admin, other);
+      await http()
+        .delete(`/admin/users/${user.id}/permissions/admin/${Permission.AdminsManage}`)
+        .set('Cookie', asAdmin(token))
+        .expect(204);
+      return { user, token: await logIn(app, AppContext.Admin, user) };
+    }
+
+    const changes = (target: () => string) =>
+      [
+        ['disable', 'patch', () => `/admin/users/${target()}`, { disabled: true }],
+        ['verify the email of', 'patch', () => `/admin/users/${target()}`, { emailVerified: true }],
+        ['delete', 'delete', () => `/admin/users/${target()}`, undefined],
+        [
+          'revoke a permission of',
+          'delete',
+          () => `/admin/users/${target()}/permissions/admin/${Permission.RatesManage}`,
+          undefined,
+        ],
+        [
+          'grant a permission to',
+          'put',
+          () => `/admin/users/${target()}/permissions/web/${Permission.AnalyticsRead}`,
+          undefined,
+        ],
+        ['end every session of', 'delete', () => `/admin/users/${target()}/sessions`, undefined],
+        [
+          'end one session of',
+          'delete',
+          () => `/admin/users/${target()}/sessions/${superiorSession}`,
+          undefined,
+        ],
+      ] as const;
+
+    it.each(changes(() => superior.id))(
+      'may not %s a staff account (403 naming admins:manage), and nothing changes',
+      async (_, method, path, body) => {
+        const call = http()[method](path()).set('Cookie', asAdmin(lesser.token));
+        const response = await (body === undefined ? call : call.send(body)).expect(403);
+        expect(response.body.message).toBe(`Missing permission: ${Permission.AdminsManage}`);
+        const [row]: Array<{ disabled_at: Date | null; email_verified: boolean }> =
+          await identity().query('SELECT disabled_at, email_verified FROM users WHERE id = $1', [
+            superior.id,
+          ]);
+        expect(row).toEqual({ disabled_at: null, email_verified: false });
+        const held = await identity().query(
+          `SELECT permission FROM user_permissions WHERE user_id = $1
+             AND ((application_context = 'admin' AND permission = $2)
+               OR (application_context = 'web' AND permission = $3))`,
+          [superior.id, Permission.RatesManage, Permission.AnalyticsRead],
+        );
+        expect(held).toEqual([{ permission: Permission.RatesManage }]);
+        await http().get('/admin/auth/me').set('Cookie', asAdmin(superiorToken)).expect(200);
+      },
+    );
+
+    it('may not enable a staff account a superior disabled (403)', async () => {
+      const disabled = await registerAdmin(app);
+      await http()
+        .patch(`/admin/users/${disabled.id}`)
+        .set('Cookie', asAdmin(superiorToken))
+        .send({ disabled: true })
+        .expect(204);
+      const refused = await http()
+        .patch(`/admin/users/${disabled.id}`)
+        .set('Cookie', asAdmin(lesser.token))
+        .send({ disabled: false })
+        .expect(403);
+      expect(refused.body.message).toBe(`Missing permission: ${Permission.AdminsManage}`);
+      const [row]: Array<{ disabled: boolean }> = await identity().query(
+        'SELECT disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1',
+        [disabled.id],
+      );
+      expect(row?.disabled).toBe(true);
+    });
+
+    it('still manages customers', async () => {
+      await logIn(app, AppContext.Web, customer);
+      for (const [, method, path, body] of changes(() => customer.id).filter(
+        ([action]) => action !== 'end one session of' && action !== 'delete',
+      )) {
+        const call = http()[method](path()).set('Cookie', asAdmin(lesser.token));
+        const expected = path().includes(Permission.RatesManage) ? 404 : 204;
+        await (body === undefined ? call : call.send(body)).expect(expected);
+      }
+      await http()
+        .delete(`/admin/users/${customer.id}`)
+        .set('Cookie', asAdmin(lesser.token))
+        .expect(204);
+    });
   });
 });

@@ -10,7 +10,7 @@ import { FirstAdmin } from './first-admin.js';
 import { AdminMetricsModule } from './metrics/admin-metrics.module.js';
 import { AdminRatesModule } from './rates/rates.module.js';
 import { ReportsModule } from './reports/reports.module.js';
-import { SettingsModule } from './settings/settings.module.js';
+import { SettingsRoutesModule } from './settings/settings-routes.module.js';
 import { StepUpModule } from './step-up/step-up.module.js';
 import { AdminUsersModule } from './users/users.module.js';
 
@@ -26,7 +26,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Admin];
     RedisModule.forFeature(cacheNamespace),
     IdentityModule.forFeature({ context: AppContext.Admin, path: `${routePrefix}/auth` }),
     AuditModule,
-    SettingsModule,
+    SettingsRoutesModule,
     StepUpModule,
     AdminUsersModule,
     ConfigurationsModule,

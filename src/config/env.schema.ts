@@ -85,6 +85,13 @@ const originList = commaList.pipe(
 
 const seconds = (max: number) => positiveInt(max);
 
+/**
+ * The longest a password entry may count for dangerous admin actions, whatever the setting
+ * says: well below an admin session's idle lifetime, so a stolen session cookie alone does not
+ * carry step-up for long.
+ */
+export const STEP_UP_MAX_SECONDS = 900;
+
 const TRUST_PROXY_PROBLEM =
   "must be false, a number of proxy hops, or the proxies' addresses (IPs or CIDRs, comma-separated); " +
   'true would believe any X-Forwarded-For a client sends';
@@ -229,7 +236,7 @@ export const envSchema = z.object({
     .max(128, { message: 'must be 8 to 128 characters' })
     .optional(),
   // Default of the admin setting stepUp.windowSeconds (staff may change it at run time).
-  ADMIN_STEP_UP_SECONDS: seconds(DAY).default(600),
+  ADMIN_STEP_UP_SECONDS: seconds(STEP_UP_MAX_SECONDS).default(600),
   METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
 
   TELEGRAM_BOT_TOKEN: z

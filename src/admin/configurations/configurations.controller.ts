@@ -1,4 +1,13 @@
-import { Body, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post } from '@nestjs/common';
+import {
+  Body,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  ParseIntPipe,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { IsDefined } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
@@ -6,6 +15,7 @@ import { AppController, RequirePermissions } from '../../common/http/route-conte
 import { Permission } from '../../common/permissions.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit-entry.js';
+import { StepUpGuard } from '../step-up/step-up.guard.js';
 import { Configurations } from './configurations.service.js';
 
 export class ConfigurationDto {
@@ -15,6 +25,7 @@ export class ConfigurationDto {
 }
 
 @AppController(AppContext.Admin, 'configurations')
+/** Configurations govern security (alert rules, rate bounds): every change needs step-up. */
 @RequirePermissions(Permission.SettingsManage)
 export class ConfigurationsController {
   constructor(private readonly configurations: Configurations) {}
@@ -26,6 +37,7 @@ export class ConfigurationsController {
   }
 
   @Post(':kind')
+  @UseGuards(StepUpGuard)
   @ApiOperation({ summary: 'Save a new version (validated against the kind; not active yet)' })
   create(
     @Param('kind') kind: string,
@@ -36,6 +48,7 @@ export class ConfigurationsController {
   }
 
   @Post(':kind/versions/:version/activate')
+  @UseGuards(StepUpGuard)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Activate a version; the others stay, for rollback' })
   activate(

@@ -1,4 +1,4 @@
-import { Body, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
+import { Body, Get, HttpCode, HttpStatus, Param, Put, UseGuards } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { IsDefined } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
@@ -6,6 +6,7 @@ import { AppController, RequirePermissions } from '../../common/http/route-conte
 import { Permission } from '../../common/permissions.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit-entry.js';
+import { StepUpGuard } from '../step-up/step-up.guard.js';
 import { AdminSettings, SETTINGS_REFRESH_MS } from './admin-settings.js';
 
 export class SettingValueDto {
@@ -29,8 +30,9 @@ export class SettingsController {
   }
 
   @Put(':key')
+  @UseGuards(StepUpGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Set a setting (400 naming the key and the problem)' })
+  @ApiOperation({ summary: 'Set a setting (needs step-up; 400 naming the key and the problem)' })
   async set(
     @Param('key') key: string,
     @Body() body: SettingValueDto,

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { AdminSettings } from './admin-settings.js';
-import { SettingsController } from './settings.controller.js';
 
-/** Typed settings staff change at run time. */
+/** Typed settings staff change at run time: the store every admin module reads. */
 @Module({
   imports: [AuditModule],
-  controllers: [SettingsController],
   providers: [AdminSettings],
   exports: [AdminSettings],
 })

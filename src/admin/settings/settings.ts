@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppConfig } from '../../config/app-config.js';
+import { STEP_UP_MAX_SECONDS } from '../../config/env.schema.js';
 
 function wholeNumber(min: number, max: number) {
   const message = `must be a whole number from ${min} to ${max}`;
@@ -19,12 +20,13 @@ function declare<T>(declaration: Declaration<T>): Declaration<T> {
 
 /**
  * Every admin setting: a typed key with its schema, default and description. Staff change
- * them at run time (PUT /admin/settings/:key); every process applies a change within
+ * them at run time (PUT /admin/settings/:key, with step-up: settings govern security, and a
+ * new one must not be the exception); every process applies a change within
  * SETTINGS_REFRESH_MS (see AdminSettings). Keys not declared here do not exist.
  */
 export const SETTINGS = {
   'stepUp.windowSeconds': declare({
-    schema: wholeNumber(30, 86_400),
+    schema: wholeNumber(30, STEP_UP_MAX_SECONDS),
     description:
       'Dangerous actions (permissions, roles, disabling or deleting users, rates) need the staff member to have entered their password this many seconds ago at most',
     defaultOf: (config) => config.stepUpSeconds,

@@ -10,7 +10,7 @@ import {
   CurrentSession,
 } from '../../identity/index.js';
 import type { ClientInfo } from '../../session/index.js';
-import { AdminSettings } from '../settings/admin-settings.js';
+import { StepUp } from './step-up.js';
 
 export class ConfirmPasswordDto {
   @ApiProperty({ maxLength: 128 })
@@ -23,7 +23,7 @@ export class ConfirmPasswordDto {
 export class StepUpController {
   constructor(
     private readonly auth: AuthService,
-    private readonly settings: AdminSettings,
+    private readonly stepUp: StepUp,
   ) {}
 
   @Post('confirm')
@@ -45,7 +45,6 @@ export class StepUpController {
       body.password,
       client,
     );
-    const windowMs = this.settings.get('stepUp.windowSeconds') * 1_000;
-    return { stepUpUntil: new Date(Date.now() + windowMs).toISOString() };
+    return { stepUpUntil: new Date(Date.now() + this.stepUp.windowMs()).toISOString() };
   }
 }

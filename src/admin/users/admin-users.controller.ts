@@ -122,11 +122,12 @@ export class AdminUsersController {
       this.rules.notOneself(current, id, 'disable or enable');
       await this.stepUp.require(current);
     }
+    await this.mayActOn(current, id);
     await this.users.updateAccount(
       id,
       body,
       body.disabled === true ? this.rules.anAdminRemains : undefined,
-      this.recorded(actor, (before) => ({
+      this.recorded(current, actor, (before) => ({
         action: 'user.updated',
         resourceType: 'user',
         resourceId: id,
@@ -147,6 +148,7 @@ export class AdminUsersController {
   ) {
     this.rules.notOneself(current, params.id, 'change the permissions of');
     this.rules.mayMakeStaff(current, { permission: params.permission });
+    await this.mayActOn(current, params.id);
     const { context, permission } = params;
     await this.users.grant(
       params.id,
@@ -155,6 +157,7 @@ export class AdminUsersController {
       actor.id,
       undefined,
       this.recorded(
+        current,
         actor,
         (_, changed) => ({
           action: 'user.permission.granted',
@@ -179,6 +182,7 @@ export class AdminUsersController {
   ) {
     this.rules.notOneself(current, params.id, 'change the permissions of');
     this.rules.mayMakeStaff(current, { permission: params.permission });
+    await this.mayActOn(current, params.id);
     const { context, permission } = params;
     const revoked = await this.users.revokePermission(
       params.id,
@@ -186,6 +190,7 @@ export class AdminUsersController {
       permission,
       this.rules.anAdminRemains,
       this.recorded(
+        current,
         actor,
         () => ({
           action: 'user.permission.revoked',
@@ -217,6 +222,7 @@ export class AdminUsersController {
       role,
       this.rules.anAdminRemains,
       this.recorded(
+        current,
         actor,
         (before) => ({
           action: 'user.role.changed',
@@ -238,9 +244,10 @@ export class AdminUsersController {
   async revokeSessions(
     @Param() { id }: UserIdParams,
     @Query() { context }: SessionScopeQuery,
+    @CurrentSession() current: AuthenticatedSession,
     @CurrentActor() actor: Actor,
   ) {
-    await this.users.get(id);
+    await this.mayActOn(current, id);
     await this.sessions.revokeUserSessions(
       id,
       context === undefined ? {} : { context },
@@ -260,7 +267,12 @@ export class AdminUsersController {
   @ApiOperation({
     summary: 'Revoke one session of the user (404 when it is not theirs or not live)',
   })
-  async revokeSession(@Param() params: SessionParams, @CurrentActor() actor: Actor) {
+  async revokeSession(
+    @Param() params: SessionParams,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
+  ) {
+    await this.mayActOn(current, params.id);
     const live = await this.sessions.list(params.id);
     const session = live.find((candidate) => candidate.id === params.sessionId);
     if (session === undefined) throw new NotFoundException('No such session');
@@ -292,10 +304,12 @@ export class AdminUsersController {
     @CurrentActor() actor: Actor,
   ) {
     this.rules.notOneself(current, id, 'delete');
+    await this.mayActOn(current, id);
     await this.users.delete(
       id,
       this.rules.anAdminRemains,
       this.recorded(
+        current,
         actor,
         (before) => ({
           action: 'user.deleted',
@@ -309,16 +323,24 @@ export class AdminUsersController {
     );
   }
 
+  /** 404 for no such user; 403 when the user is staff and the actor may not act on staff. */
+  private async mayActOn(current: AuthenticatedSession, userId: string): Promise<void> {
+    this.rules.mayActOn(current, await this.users.get(userId));
+  }
+
   /**
    * What a change to a user leaves behind, in its transaction: the audit message and, for
-   * the user's own trail, a security event.
+   * the user's own trail, a security event. The staff rule is checked again on the row as
+   * the transaction locked it, so a user made staff meanwhile is not changed by a lesser one.
    */
   private recorded(
+    current: AuthenticatedSession,
     actor: Actor,
     describe: (before: User, changed: boolean) => AuditedAction,
     event?: { type: string; context: string; details?: Record<string, string> },
   ): AfterUserChange {
     return async (manager, before, changed) => {
+      this.rules.mayActOn(current, before);
       const action = describe(before, changed);
       if (event !== undefined) {
         await this.events.record(

@@ -6,6 +6,7 @@ import { lockUntilCommit } from '../../database/advisory-lock.js';
 import {
   type AuthenticatedSession,
   type Invariant,
+  type User,
   UserRole,
   UsersService,
 } from '../../identity/index.js';
@@ -16,10 +17,17 @@ const STAFF_PERMISSIONS: ReadonlySet<string> = new Set([
   Permission.AdminsManage,
 ]);
 
+/** The powers the panel must never lose: at least one active admin holds each. */
+const REQUIRED_POWERS: ReadonlyArray<readonly [Permission, string]> = [
+  [Permission.UsersManage, 'manage users'],
+  [Permission.AdminsManage, 'make admins'],
+];
+
 /**
  * What staff may not do to accounts, whatever their permissions: change themselves (no
- * self-escalation), make staff without admins:manage, or leave the panel without an admin
- * who can manage users (no lock-out).
+ * self-escalation), make staff or touch a staff account without admins:manage (no acting
+ * above one's rank), or leave the panel without an admin who can manage users and one who
+ * can make admins (no lock-out).
  */
 @Injectable()
 export class StaffRules {
@@ -43,21 +51,39 @@ export class StaffRules {
   }
 
   /**
+   * 403 unless the actor holds admins:manage, for any change whose target is staff (role
+   * admin): disabling, enabling, deleting, permissions, sessions. Without it a holder of
+   * users:manage could remove the people above them.
+   */
+  mayActOn(actor: AuthenticatedSession, target: Pick<User, 'role'>): void {
+    if (
+      target.role === UserRole.Admin &&
+      !actor.user.permissions.includes(Permission.AdminsManage)
+    ) {
+      throw new ForbiddenException(`Missing permission: ${Permission.AdminsManage}`);
+    }
+  }
+
+  /**
    * Checked in the transaction of a change that could remove an admin's powers: at least one
-   * admin holding users:manage remains. Such changes take one lock, so two of them racing
-   * (two admins demoting each other) cannot both pass.
+   * active admin holding users:manage, and one holding admins:manage, remain (without the
+   * latter nobody could ever make staff again: the first admin is only created when no admin
+   * exists). Such changes take one lock, so two of them racing (two admins demoting each
+   * other) cannot both pass.
    */
   readonly anAdminRemains: Invariant = async (manager: EntityManager) => {
     await lockUntilCommit(manager, 'exchanger:admins');
-    const admins = await this.users.countHolding(manager, {
-      role: UserRole.Admin,
-      context: AppContext.Admin,
-      permission: Permission.UsersManage,
-    });
-    if (admins === 0) {
-      throw new ConflictException(
-        'This change would leave no admin who can manage users; make another admin first',
-      );
+    for (const [permission, power] of REQUIRED_POWERS) {
+      const holders = await this.users.countHolding(manager, {
+        role: UserRole.Admin,
+        context: AppContext.Admin,
+        permission,
+      });
+      if (holders === 0) {
+        throw new ConflictException(
+          `This change would leave no admin who can ${power} (${permission}); make another admin first`,
+        );
+      }
     }
   };
 }
