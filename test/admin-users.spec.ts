@@ -210,4 +210,22 @@ describe('admin: users and their sessions', () => {
     }
     await http(app).get('/web/auth/me').expect(401);
   });
+
+  it('refuses to grant a permission no route of that context asks for (400 naming both), and grants it where one does', async () => {
+    const { user } = await customer('dead-grant');
+    const refused = await http(app)
+      .put(`/admin/users/${user.id}/permissions/admin/${Permission.AnalyticsRead}`)
+      .set('Cookie', admin.cookie)
+      .expect(400);
+    expect(refused.body.message).toBe(
+      `${Permission.AnalyticsRead} is not a permission of the admin context: no route there asks for it`,
+    );
+    expect((await app.get(UsersService).permissionsByContext(user.id))[AppContext.Admin]).toEqual(
+      [],
+    );
+    await http(app)
+      .put(`/admin/users/${user.id}/permissions/web/${Permission.AnalyticsRead}`)
+      .set('Cookie', admin.cookie)
+      .expect(204);
+  });
 });

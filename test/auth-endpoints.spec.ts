@@ -1,4 +1,4 @@
-import { FIRST_ADMIN_PERMISSIONS } from '../src/common/permissions.js';
+import { PERMISSIONS_OF } from '../src/common/permissions.js';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -160,7 +160,7 @@ describe('auth endpoints (web and admin)', () => {
           ),
         )
         .expect(200);
-      expect(me.body.permissions).toEqual([...FIRST_ADMIN_PERMISSIONS].sort());
+      expect(me.body.permissions).toEqual([...PERMISSIONS_OF[AppContext.Admin]].sort());
     });
   });
 

@@ -4,6 +4,8 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../src/app.module.js';
+import { AppContext } from '../src/common/app-context.js';
+import { FIRST_ADMIN_GRANTS, Permission, PERMISSIONS_OF } from '../src/common/permissions.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { routesOf } from './support/route-table.js';
 import { startTestApp } from './support/test-app.js';
@@ -65,8 +67,8 @@ describe('routes', () => {
       'POST /admin/auth/logout  admin  anonymous',
       'POST /admin/auth/logout-all  admin  session',
       'POST /admin/auth/password  admin  session',
-      'POST /admin/configurations/:kind  admin  session+settings:manage',
-      'POST /admin/configurations/:kind/versions/:version/activate  admin  session+settings:manage',
+      'POST /admin/configurations/:kind  admin  session+settings:manage+StepUpGuard',
+      'POST /admin/configurations/:kind/versions/:version/activate  admin  session+settings:manage+StepUpGuard',
       'POST /admin/reports  admin  session+reports:manage',
       'POST /bot/auth/logout  telegram  anonymous',
       'POST /bot/auth/logout-all  telegram  session',
@@ -83,10 +85,32 @@ describe('routes', () => {
       'POST /web/provider/orders/:id/payout  web  anonymous+SharedSecretGuard(x-provider-secret)',
       'POST /web/provider/payments/:id  web  anonymous+SharedSecretGuard(x-provider-secret)',
       'PUT /admin/rates/:from/:to  admin  session+rates:manage+StepUpGuard',
-      'PUT /admin/settings/:key  admin  session+settings:manage',
+      'PUT /admin/settings/:key  admin  session+settings:manage+StepUpGuard',
       'PUT /admin/users/:id/permissions/:context/:permission  admin  session+users:manage+StepUpGuard',
       'PUT /admin/users/:id/role  admin  session+users:manage+StepUpGuard',
     ]);
+  });
+
+  it('asks, in each context, for exactly the permissions that can be granted there, the first admin’s among them', () => {
+    // Asked for in code, not by a route's metadata: admins:manage by the staff rules inside the
+    // user routes, the order permissions by the bot's commands.
+    const inCode: Record<string, string[]> = {
+      [AppContext.Admin]: [Permission.AdminsManage],
+      [AppContext.Telegram]: [Permission.OrdersRead, Permission.OrdersWrite],
+    };
+    const asked = (context: string) =>
+      new Set([
+        ...routesOf(app)
+          .filter((route) => route.context === context)
+          .flatMap((route) => route.access.split('+').filter((part) => part.includes(':'))),
+        ...(inCode[context] ?? []),
+      ]);
+    for (const context of Object.values(AppContext)) {
+      expect([...asked(context)].sort()).toEqual([...PERMISSIONS_OF[context]].sort());
+    }
+    for (const [context, permissions] of Object.entries(FIRST_ADMIN_GRANTS)) {
+      for (const permission of permissions) expect(asked(context)).toContain(permission);
+    }
   });
 
   it('mounts no admin or bot route when APP_CONTEXTS is web', async () => {

@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AppContext, Database } from '../common/app-context.js';
-import { FIRST_ADMIN_PERMISSIONS } from '../common/permissions.js';
+import { Database } from '../common/app-context.js';
+import { FIRST_ADMIN_GRANTS } from '../common/permissions.js';
 import type { AppConfig } from '../config/app-config.js';
 import { withAdvisoryLock } from '../database/advisory-lock.js';
 import { UserRole, UsersService } from '../identity/index.js';
@@ -50,8 +50,9 @@ export class FirstAdmin implements OnApplicationBootstrap {
         return undefined;
       });
     if (user === undefined) return;
-    for (const permission of FIRST_ADMIN_PERMISSIONS) {
-      await this.users.grant(user.id, AppContext.Admin, permission, null);
+    for (const [context, permissions] of Object.entries(FIRST_ADMIN_GRANTS)) {
+      for (const permission of permissions)
+        await this.users.grant(user.id, context, permission, null);
     }
     this.logger.log(`First admin account created: ${email}`);
     if (configured === undefined) {

@@ -29,14 +29,26 @@ export const DEFAULT_PERMISSIONS: Readonly<Record<AppContext, readonly Permissio
   [AppContext.Telegram]: [Permission.OrdersRead, Permission.OrdersWrite],
 };
 
-/** What the first admin account receives: every admin permission. */
-export const FIRST_ADMIN_PERMISSIONS: readonly Permission[] = [
-  Permission.UsersManage,
-  Permission.AdminsManage,
-  Permission.RatesManage,
-  Permission.AnalyticsRead,
-  Permission.AuditRead,
-  Permission.SettingsManage,
-  Permission.MetricsRead,
-  Permission.ReportsManage,
-];
+/**
+ * The permissions some route of each context checks: a grant outside these would be dead
+ * (held, and never asked for), so staff cannot make one.
+ */
+export const PERMISSIONS_OF: Readonly<Record<AppContext, readonly Permission[]>> = {
+  [AppContext.Web]: [Permission.OrdersRead, Permission.OrdersWrite, Permission.AnalyticsRead],
+  [AppContext.Admin]: [
+    Permission.UsersManage,
+    Permission.AdminsManage,
+    Permission.RatesManage,
+    Permission.AuditRead,
+    Permission.SettingsManage,
+    Permission.MetricsRead,
+    Permission.ReportsManage,
+  ],
+  [AppContext.Telegram]: [Permission.OrdersRead, Permission.OrdersWrite],
+};
+
+/** What the first admin account receives: every admin permission, and the web analytics. */
+export const FIRST_ADMIN_GRANTS: Readonly<Partial<Record<AppContext, readonly Permission[]>>> = {
+  [AppContext.Admin]: PERMISSIONS_OF[AppContext.Admin],
+  [AppContext.Web]: [Permission.AnalyticsRead],
+};

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext, CONTEXTS } from '../../src/common/app-context.js';
-import { FIRST_ADMIN_PERMISSIONS } from '../../src/common/permissions.js';
+import { PERMISSIONS_OF } from '../../src/common/permissions.js';
 import { LinkCodesService, UserRole, UsersService } from '../../src/identity/index.js';
 
 export const PASSWORD = 'correct horse battery';
@@ -32,7 +32,7 @@ export async function registerAdmin(app: NestFastifyApplication): Promise<TestUs
   const user = await registerUser(app, 'admin');
   const users = app.get(UsersService);
   await users.setRole(user.id, UserRole.Admin);
-  for (const permission of FIRST_ADMIN_PERMISSIONS) {
+  for (const permission of PERMISSIONS_OF[AppContext.Admin]) {
     await users.grant(user.id, AppContext.Admin, permission, null);
   }
   return user;

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Delete,
   Get,
@@ -15,7 +16,7 @@ import { ApiOperation } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
-import { Permission } from '../../common/permissions.js';
+import { Permission, PERMISSIONS_OF } from '../../common/permissions.js';
 import {
   type AfterUserChange,
   type AuthenticatedSession,
@@ -146,10 +147,15 @@ export class AdminUsersController {
     @CurrentSession() current: AuthenticatedSession,
     @CurrentActor() actor: Actor,
   ) {
-    this.rules.notOneself(current, params.id, 'change the permissions of');
-    this.rules.mayMakeStaff(current, { permission: params.permission });
-    await this.mayActOn(current, params.id);
     const { context, permission } = params;
+    if (!PERMISSIONS_OF[context].includes(permission as Permission)) {
+      throw new BadRequestException(
+        `${permission} is not a permission of the ${context} context: no route there asks for it`,
+      );
+    }
+    this.rules.notOneself(current, params.id, 'change the permissions of');
+    this.rules.mayMakeStaff(current, { permission });
+    await this.mayActOn(current, params.id);
     await this.users.grant(
       params.id,
       context,
