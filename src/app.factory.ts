@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { bodyIsIn, drainBody } from './common/http/body-drain.js';
+import { parseJsonKeepingRawBodies } from './common/http/raw-body.js';
 import { REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { API_SECURITY_HEADERS } from './common/http/security-headers.js';
 import {
@@ -64,6 +65,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
   fastify.removeContentTypeParser('text/plain');
+  parseJsonKeepingRawBodies(fastify);
   // An answer that closes the connection before the body is in (413) waits for the rest
   // of it, so that the close cannot reset a client still sending and lose the answer.
   fastify.addHook('onSend', (request, reply, payload, done) => {

@@ -19,7 +19,8 @@ import {
 import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { eventually } from './support/eventually.js';
 import { FakeTelegram } from './support/fake-telegram.js';
-import { TEST_PROVIDER_SECRET, TEST_REDIS_URL } from './support/test-env.js';
+import { confirmPayment, confirmPayout } from './support/provider.js';
+import { TEST_REDIS_URL } from './support/test-env.js';
 import { cookieFor } from './support/users.js';
 
 /** Commands, the order dialogue, orders by button and the notifications of their progress. */
@@ -96,18 +97,11 @@ describe('the bot: commands, orders and notifications', () => {
       .send({ paymentMethod: 'card' })
       .expect(201);
     const before = telegram.sentTo(ann.id).length;
-    await http()
-      .post(`/web/provider/payments/${payment.body.id}`)
-      .set('x-provider-secret', TEST_PROVIDER_SECRET)
-      .send({ status: 'completed' })
-      .expect(200);
+    await confirmPayment(app, payment.body, 'completed').expect(200);
     expect((await waitForMessages(telegram, ann, before + 1)).text).toBe(
       `Order ${orderId} (100.00000000 USD → 92.00000000 EUR) is paid.`,
     );
-    await http()
-      .post(`/web/provider/orders/${orderId}/payout`)
-      .set('x-provider-secret', TEST_PROVIDER_SECRET)
-      .expect(200);
+    await confirmPayout(app, orderId).expect(200);
     expect((await waitForMessages(telegram, ann, before + 2)).text).toMatch(/is completed/);
     // A message reaches the chat before the sender marks it sent.
     await waitUntilIdle(app);
@@ -174,6 +168,52 @@ describe('the bot: commands, orders and notifications', () => {
       .set('Cookie', cookieFor(AppContext.Web, webToken))
       .expect(200);
     expect(orders.body).toEqual([]);
+  });
+
+  it('places no order at a new rate: staff change the rate between the quote and the tap, the tap is refused and the quote dropped', async () => {
+    const { webToken, telegramUser: kim } = await linkedUser(app, telegram);
+    const rates = app.get(RatesService);
+    await rates.setRate('GBP', 'USD', '1.25');
+    expect(await ask(kim, 'order', 'GBP USD 100')).toBe(
+      'Exchange 100.00000000 GBP for 125.00000000 USD at 1.25000000?',
+    );
+    const question = telegram.sentTo(kim.id).at(-1) as Message;
+    const [confirm] = question.reply_markup?.inline_keyboard[0] ?? [];
+    const data = (confirm as { callback_data: string }).callback_data;
+    await rates.setRate('GBP', 'USD', '1.20');
+
+    await deliver(telegram, telegram.callbackQuery(kim, question, data));
+    await waitUntilIdle(app);
+    const said =
+      'The rate changed: GBP/USD is now 1.20000000, not 1.25000000. Nothing was placed; send /order again.';
+    expect(telegram.callbackAnswers.at(-1)).toEqual(
+      expect.objectContaining({ text: said, showAlert: true }),
+    );
+    // The question says it too, without its buttons; a second tap finds no quote.
+    const edited = telegram.sentTo(kim.id).at(-1) as Message;
+    expect(edited).toMatchObject({ message_id: question.message_id, text: said });
+    expect(edited.reply_markup).toBeUndefined();
+    await deliver(telegram, telegram.callbackQuery(kim, question, data));
+    await waitUntilIdle(app);
+    expect(telegram.callbackAnswers.at(-1)).toEqual(
+      expect.objectContaining({ text: Texts.expired }),
+    );
+    const orders = () =>
+      http().get('/web/orders').set('Cookie', cookieFor(AppContext.Web, webToken)).expect(200);
+    expect((await orders()).body).toEqual([]);
+
+    // Ordered again, the new quote holds at the new rate.
+    expect(await ask(kim, 'order', 'GBP USD 100')).toMatch(/at 1\.20000000\?$/);
+    const again = telegram.sentTo(kim.id).at(-1) as Message;
+    const [confirmAgain] = again.reply_markup?.inline_keyboard[0] ?? [];
+    await deliver(
+      telegram,
+      telegram.callbackQuery(kim, again, (confirmAgain as { callback_data: string }).callback_data),
+    );
+    await waitUntilIdle(app);
+    expect((await orders()).body).toEqual([
+      expect.objectContaining({ exchangeRate: '1.20000000', counterAmount: '120.00000000' }),
+    ]);
   });
 
   it('cancels an order with /cancel ID and notifies it; another user’s order is not found', async () => {

@@ -7,7 +7,7 @@ import { botEnv, TEST_WEBHOOK_SECRET } from './support/bot.js';
 import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { FakeTelegram } from './support/fake-telegram.js';
 import { startTestApp } from './support/test-app.js';
-import { TEST_PROVIDER_SECRET } from './support/test-env.js';
+import { providerHeaders } from './support/provider.js';
 import { linkTelegram, logIn, registerAdmin, registerUser } from './support/users.js';
 
 /**
@@ -41,6 +41,10 @@ const HOSTILE = [
   '00000000-0000-0000-0000-000000000000',
 ];
 
+/** Headers to send, or (the payment provider's signature) headers made for the body sent. */
+type Credential = Record<string, string> | ((body: string) => Record<string, string>);
+const signedByProvider: Credential = (body) => providerHeaders(body);
+
 const FIELDS = [
   'email',
   'password',
@@ -54,6 +58,11 @@ const FIELDS = [
   'role',
   'telegramUserId',
   'code',
+  'expectedRate',
+  'paymentId',
+  'orderId',
+  'currency',
+  'reference',
   '__proto__',
   'constructor',
 ];
@@ -62,7 +71,7 @@ describe('hostile input', () => {
   let app: NestFastifyApplication;
   const figures = { tried: 0, serverErrors: 0, leaks: 0 };
   const secretsOfBob: string[] = [];
-  let credentials: Array<Record<string, string>> = [];
+  let credentials: Credential[] = [];
 
   let telegram: FakeTelegram;
   let databases: OwnDatabases;
@@ -103,7 +112,7 @@ describe('hostile input', () => {
       { cookie: `web_session=${aliceWeb.repeat(100)}` }, // oversized
       { authorization: 'Bearer \u0000\u0001' },
       { cookie: 'web_session=%E0%A4%A; admin_session="' }, // malformed cookie header
-      { 'x-provider-secret': TEST_PROVIDER_SECRET },
+      signedByProvider,
       { 'x-telegram-bot-api-secret-token': TEST_WEBHOOK_SECRET },
     ];
   });
@@ -165,7 +174,9 @@ describe('hostile input', () => {
             encodeURIComponent(segments[index++] ?? ''),
           );
           const search = new URLSearchParams(params).toString();
-          const headers: Record<string, string> = { ...credentials[credential] };
+          const given = credentials[credential] as Credential;
+          const headers: Record<string, string> =
+            typeof given === 'function' ? given(payload ?? '') : { ...given };
           if (type !== undefined && payload !== undefined) headers['content-type'] = type;
           const sent = fastify.inject({
             method: route.method as 'GET',

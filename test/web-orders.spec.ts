@@ -11,6 +11,14 @@ import { RatesService } from '../src/web/index.js';
 import { money } from '../src/web/money.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
+import {
+  confirmPayment,
+  confirmPayout,
+  type PaymentToConfirm,
+  paymentDelivery,
+  providerHeaders,
+  providerPost,
+} from './support/provider.js';
 import { TEST_PROVIDER_SECRET, TEST_REDIS_URL } from './support/test-env.js';
 import { logIn, registerUser, type TestUser } from './support/users.js';
 
@@ -45,8 +53,6 @@ describe('orders, payments and the ledger', () => {
       get: (path: string) => http().get(path).set(auth),
     };
   }
-  const provider = (path: string, body?: object) =>
-    http().post(path).set('X-Provider-Secret', TEST_PROVIDER_SECRET).send(body);
 
   beforeAll(async () => {
     app = await startTestApp({ SUPPORTED_CURRENCIES: CURRENCIES, ORDER_MAX_AMOUNT: '50000' });
@@ -115,6 +121,50 @@ describe('orders, payments and the ledger', () => {
       ).toBe('40.00000000');
     });
 
+    it('places an order whose expectedRate is the rate (compared as decimals), and refuses a stale one with 409 rate_changed, creating nothing', async () => {
+      const { user, order, post, get } = await customer();
+      const rates = app.get(RatesService);
+      await rates.setRate('ORB', 'ORC', '1234567890.1234567');
+      const pair = { fromCurrency: 'ORB', toCurrency: 'ORC', amount: '0.01' };
+      // Written otherwise, the same decimal: placed at it.
+      const placed = await order({ ...pair, expectedRate: '1234567890.1234567' });
+      expect(placed).toMatchObject({
+        exchangeRate: '1234567890.12345670',
+        counterAmount: '12345678.90123456',
+      });
+      // Equal as floats, not as decimals: refused.
+      const nearly = await post('/web/orders', {
+        ...pair,
+        expectedRate: '1234567890.12345671',
+      }).expect(409);
+      expect(nearly.body).toMatchObject({ statusCode: 409, code: 'rate_changed' });
+      // Staff change the rate after the customer saw it: refused, naming both rates.
+      await rates.setRate('ORB', 'ORC', '0.5');
+      const stale = await post('/web/orders', {
+        ...pair,
+        expectedRate: '1234567890.1234567',
+      }).expect(409);
+      expect(stale.body).toEqual({
+        statusCode: 409,
+        error: 'Conflict',
+        code: 'rate_changed',
+        message:
+          'The ORB/ORC rate changed: it is 0.50000000, not 1234567890.12345670. Nothing was placed; order again.',
+        requestId: expect.any(String),
+      });
+      // Nothing was created by either refusal (read from the database, not the cached list).
+      expect(await web.query('SELECT id FROM orders WHERE user_id = $1', [user.id])).toEqual([
+        { id: placed.id },
+      ]);
+      expect(((await get('/web/orders').expect(200)).body as Order[]).map((o) => o.id)).toEqual([
+        placed.id,
+      ]);
+      // Ordered again at the new rate, it is placed at that rate.
+      expect((await order({ ...pair, amount: '10', expectedRate: '0.50' })).exchangeRate).toBe(
+        '0.50000000',
+      );
+    });
+
     it.each([
       ['a zero amount', { amount: '0' }, 'amount must be greater than 0'],
       ['a negative amount', { amount: '-5' }, 'amount'],
@@ -128,6 +178,10 @@ describe('orders, payments and the ledger', () => {
       ['a malformed currency', { fromCurrency: 'ora' }, 'fromCurrency'],
       ['a missing field', { amount: undefined }, 'amount'],
       ['an extra field', { rate: '9' }, 'property rate should not exist'],
+      ['a malformed expectedRate', { expectedRate: '0.9.2' }, 'expectedRate must be a decimal'],
+      ['a JSON number for the expectedRate', { expectedRate: 0.5 }, 'expectedRate'],
+      ['a negative expectedRate', { expectedRate: '-0.5' }, 'expectedRate'],
+      ['a zero expectedRate', { expectedRate: '0' }, 'expectedRate must be greater than 0'],
       [
         'a counter amount too large',
         { fromCurrency: 'ORD', toCurrency: 'ORB', amount: '10000' },
@@ -246,7 +300,7 @@ describe('orders, payments and the ledger', () => {
       const payment = (
         await post(`/web/orders/${second.id}/payments`, { paymentMethod: 'card' }).expect(201)
       ).body;
-      await provider(`/web/provider/payments/${payment.id}`, { status: 'completed' }).expect(200);
+      await confirmPayment(app, payment, 'completed').expect(200);
       expect(((await get('/web/orders').expect(200)).body as Order[])[0]?.status).toBe('paid');
     });
 
@@ -290,15 +344,13 @@ describe('orders, payments and the ledger', () => {
         expect.objectContaining({ amount: '100.00000000', currency: 'ORA', status: 'pending' }),
       );
       await post(`/web/orders/${placed.id}/payments`, { paymentMethod: 'card' }).expect(409);
-      const confirmed = await provider(`/web/provider/payments/${payment.id}`, {
-        status: 'completed',
-      }).expect(200);
+      const confirmed = await confirmPayment(app, payment, 'completed').expect(200);
       expect(confirmed.body.status).toBe('completed');
-      await provider(`/web/provider/payments/${payment.id}`, { status: 'completed' }).expect(409);
+      await confirmPayment(app, payment, 'completed').expect(409);
       await post(`/web/orders/${placed.id}/cancel`).expect(409);
-      const completed = await provider(`/web/provider/orders/${placed.id}/payout`).expect(200);
+      const completed = await confirmPayout(app, placed.id).expect(200);
       expect(completed.body.status).toBe('completed');
-      await provider(`/web/provider/orders/${placed.id}/payout`).expect(409);
+      await confirmPayout(app, placed.id).expect(409);
       expect(await ledgerOf(placed.id)).toEqual([
         { entry_type: 'payment_received', currency: 'ORA', amount: '100.00000000' },
         { entry_type: 'payout_sent', currency: 'ORB', amount: '50.00000000' },
@@ -311,9 +363,9 @@ describe('orders, payments and the ledger', () => {
       const payment = (
         await post(`/web/orders/${placed.id}/payments`, { paymentMethod: 'card' }).expect(201)
       ).body;
-      await provider(`/web/provider/payments/${payment.id}`, { status: 'failed' }).expect(200);
+      await confirmPayment(app, payment, 'failed').expect(200);
       expect((await get(`/web/orders/${placed.id}`).expect(200)).body.status).toBe('failed');
-      await provider(`/web/provider/orders/${placed.id}/payout`).expect(409);
+      await confirmPayout(app, placed.id).expect(409);
       expect(await ledgerOf(placed.id)).toEqual([]);
     });
 
@@ -324,7 +376,7 @@ describe('orders, payments and the ledger', () => {
         await post(`/web/orders/${placed.id}/payments`, { paymentMethod: 'card' }).expect(201)
       ).body;
       await post(`/web/orders/${placed.id}/cancel`).expect(200);
-      await provider(`/web/provider/payments/${payment.id}`, { status: 'completed' }).expect(200);
+      await confirmPayment(app, payment, 'completed').expect(200);
       expect((await get(`/web/orders/${placed.id}`).expect(200)).body.status).toBe('cancelled');
       expect(await ledgerOf(placed.id)).toEqual([
         { entry_type: 'payment_received', currency: 'ORA', amount: '100.00000000' },
@@ -351,9 +403,7 @@ describe('orders, payments and the ledger', () => {
       const statuses = (
         await Promise.all(
           Array.from({ length: 20 }, (_, index) =>
-            provider(`/web/provider/payments/${payment.id}`, {
-              status: index % 2 === 0 ? 'completed' : 'failed',
-            }),
+            confirmPayment(app, payment, index % 2 === 0 ? 'completed' : 'failed'),
           ),
         )
       ).map((response) => response.status);
@@ -362,24 +412,210 @@ describe('orders, payments and the ledger', () => {
       const ledger = await ledgerOf(placed.id);
       expect(ledger.length).toBeLessThanOrEqual(1);
     });
+  });
 
-    it('refuses confirmations without the provider secret', async () => {
+  describe("the payment provider's signed webhook", () => {
+    /** A pending order of 100 ORA with a pending payment, as the customer leaves it. */
+    async function pendingPayment() {
       const { order, post } = await customer();
       const placed = await order();
       const payment = (
         await post(`/web/orders/${placed.id}/payments`, { paymentMethod: 'card' }).expect(201)
-      ).body;
-      await http()
-        .post(`/web/provider/payments/${payment.id}`)
-        .send({ status: 'completed' })
-        .expect(403);
-      await http()
-        .post(`/web/provider/payments/${payment.id}`)
-        .set('X-Provider-Secret', 'guess')
-        .send({ status: 'completed' })
-        .expect(403);
-      await provider(`/web/provider/payments/${payment.id}`, { status: 'refunded' }).expect(400);
-      await provider(`/web/provider/payments/${randomUUID()}`, { status: 'completed' }).expect(404);
+      ).body as PaymentToConfirm;
+      return { placed, payment };
+    }
+
+    /** Nothing moved: the payment pending without a reference, the order pending, no ledger row. */
+    async function expectUntouched(orderId: string, paymentId: string) {
+      expect(
+        await web.query('SELECT status, provider_reference FROM payments WHERE id = $1', [
+          paymentId,
+        ]),
+      ).toEqual([{ status: 'pending', provider_reference: null }]);
+      expect(await web.query('SELECT status FROM orders WHERE id = $1', [orderId])).toEqual([
+        { status: 'pending' },
+      ]);
+      expect(await ledgerOf(orderId)).toEqual([]);
+    }
+
+    const path = (payment: PaymentToConfirm) => `/web/provider/payments/${payment.id}`;
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it.each([
+      ['unsigned', (body: string) => ({ headers: {}, body })],
+      [
+        'signed with another secret',
+        (body: string) => ({
+          headers: providerHeaders(body, { secret: `${TEST_PROVIDER_SECRET}-not` }),
+          body,
+        }),
+      ],
+      [
+        'changed after signing',
+        (body: string) => ({
+          headers: providerHeaders(body),
+          body: body.replace('"completed"', '"failed"'),
+        }),
+      ],
+      [
+        'signed over another timestamp',
+        (body: string) => ({
+          headers: {
+            ...providerHeaders(body),
+            'x-provider-timestamp': String(now() - 1),
+          },
+          body,
+        }),
+      ],
+      [
+        'stale (signed 301 s ago)',
+        (body: string) => ({ headers: providerHeaders(body, { timestamp: now() - 301 }), body }),
+      ],
+      [
+        'from 301 s in the future',
+        (body: string) => ({ headers: providerHeaders(body, { timestamp: now() + 301 }), body }),
+      ],
+      [
+        'with a malformed signature',
+        (body: string) => ({
+          headers: { ...providerHeaders(body), 'x-provider-signature': 'sha256=abc' },
+          body,
+        }),
+      ],
+    ])('refuses a delivery %s with 401, and changes nothing', async (_, deliver) => {
+      const { placed, payment } = await pendingPayment();
+      const sent = deliver(JSON.stringify(paymentDelivery(payment, 'completed')));
+      const response = await http()
+        .post(path(payment))
+        .set(sent.headers)
+        .set('content-type', 'application/json')
+        .send(sent.body)
+        .expect(401);
+      expect(response.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: expect.stringMatching(/x-provider-(signature|timestamp)/),
+        requestId: expect.any(String),
+      });
+      await expectUntouched(placed.id, payment.id);
+    });
+
+    it.each([
+      ['a wrong amount', { amount: '99.99' }, 'the payment is 100.00000000 ORA'],
+      ['a wrong currency', { currency: 'ORB' }, 'the payment is 100.00000000 ORA'],
+    ])(
+      'refuses a signed delivery with %s with 409, and changes nothing',
+      async (_, change, says) => {
+        const { placed, payment } = await pendingPayment();
+        const refused = await confirmPayment(app, payment, 'completed', change).expect(409);
+        expect(refused.body.message).toContain(says);
+        await expectUntouched(placed.id, payment.id);
+      },
+    );
+
+    it('completes the payment, pays the order and keeps the provider reference', async () => {
+      const { placed, payment } = await pendingPayment();
+      // The amount as the provider writes it (the same decimal), in the provider's own
+      // layout: the signature covers these bytes, not a re-serialisation of them.
+      const delivery = paymentDelivery(payment, 'completed', {
+        amount: '100',
+        reference: 'psp-ref-0001',
+      });
+      const confirmed = await providerPost(
+        app,
+        path(payment),
+        JSON.stringify(delivery, null, 2),
+      ).expect(200);
+      expect(confirmed.headers['idempotent-replayed']).toBeUndefined();
+      expect(confirmed.body).toMatchObject({
+        status: 'completed',
+        providerReference: 'psp-ref-0001',
+      });
+      expect(
+        await web.query('SELECT status, provider_reference FROM payments WHERE id = $1', [
+          payment.id,
+        ]),
+      ).toEqual([{ status: 'completed', provider_reference: 'psp-ref-0001' }]);
+      expect(await web.query('SELECT status FROM orders WHERE id = $1', [placed.id])).toEqual([
+        { status: 'paid' },
+      ]);
+      expect(await ledgerOf(placed.id)).toEqual([
+        { entry_type: 'payment_received', currency: 'ORA', amount: '100.00000000' },
+      ]);
+    });
+
+    it('acts once on a replayed delivery: the same bytes answer as before, a new outcome or another payment is refused', async () => {
+      const { placed, payment } = await pendingPayment();
+      const body = JSON.stringify(
+        paymentDelivery(payment, 'completed', { reference: `r-${randomUUID()}` }),
+      );
+      const headers = providerHeaders(body);
+      const send = (to: string) =>
+        http().post(to).set(headers).set('content-type', 'application/json').send(body);
+      const first = await send(path(payment)).expect(200);
+      // The very same signed delivery again: answered as before, nothing booked twice.
+      const again = await send(path(payment)).expect(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      // The same reference with another outcome cannot flip the payment.
+      const flipped = JSON.parse(body) as Record<string, unknown>;
+      await confirmPayment(app, payment, 'failed', { reference: flipped.reference }).expect(409);
+      // The captured delivery sent to another payment's URL does not act there.
+      const other = await pendingPayment();
+      await send(path(other.payment)).expect(400);
+      // Nor does its reference confirm another payment.
+      await confirmPayment(app, other.payment, 'completed', {
+        reference: flipped.reference,
+      }).expect(409);
+      await expectUntouched(other.placed.id, other.payment.id);
+      expect(await web.query('SELECT status FROM payments WHERE id = $1', [payment.id])).toEqual([
+        { status: 'completed' },
+      ]);
+      expect(await web.query('SELECT status FROM orders WHERE id = $1', [placed.id])).toEqual([
+        { status: 'paid' },
+      ]);
+      expect(await ledgerOf(placed.id)).toEqual([
+        { entry_type: 'payment_received', currency: 'ORA', amount: '100.00000000' },
+      ]);
+    });
+
+    it('answers a malformed delivery with 400 and an unknown payment with 404, in the error shape', async () => {
+      const { placed, payment } = await pendingPayment();
+      const cases: Array<[object | string, number]> = [
+        ['{"paymentId":', 400], // not JSON
+        ['[]', 400],
+        [paymentDelivery(payment, 'refunded'), 400],
+        [paymentDelivery(payment, 'completed', { amount: 100 }), 400],
+        [paymentDelivery(payment, 'completed', { reference: '' }), 400],
+        [paymentDelivery(payment, 'completed', { extra: 1 }), 400],
+        [{ status: 'completed' }, 400],
+        [paymentDelivery({ ...payment, id: randomUUID() }, 'completed'), 400], // another id
+      ];
+      for (const [body, status] of cases) {
+        const response = await providerPost(app, path(payment), body).expect(status);
+        expect(response.body).toEqual({
+          statusCode: status,
+          error: expect.any(String),
+          message: expect.any(String),
+          requestId: expect.any(String),
+        });
+      }
+      const unknown = { ...payment, id: randomUUID() };
+      await confirmPayment(app, unknown, 'completed').expect(404);
+      await providerPost(app, '/web/provider/payments/not-a-uuid', {}).expect(400);
+      await expectUntouched(placed.id, payment.id);
+    });
+
+    it('signs the payout too: refused unsigned or for another order, taken signed', async () => {
+      const { placed, payment } = await pendingPayment();
+      await confirmPayment(app, payment, 'completed').expect(200);
+      const payout = `/web/provider/orders/${placed.id}/payout`;
+      await http().post(payout).send({ orderId: placed.id }).expect(401);
+      await providerPost(app, payout, { orderId: randomUUID() }).expect(400);
+      expect(await web.query('SELECT status FROM orders WHERE id = $1', [placed.id])).toEqual([
+        { status: 'paid' },
+      ]);
+      expect((await confirmPayout(app, placed.id).expect(200)).body.status).toBe('completed');
     });
   });
 

@@ -51,6 +51,8 @@ export const Texts = {
   alreadyPlaced: 'This order is already placed.',
   droppedQuote: 'Not placed.',
   expired: 'This confirmation has expired. Send /order again.',
+  rateChanged: (quote: Quote, currentRate: string) =>
+    `The rate changed: ${quote.from}/${quote.to} is now ${currentRate}, not ${quote.rate}. Nothing was placed; send /order again.`,
   cancelled: (order: OrderView) => `Order ${order.id} cancelled.`,
   refused: (message: string) => `Not done: ${message}`,
   notifications: (on: boolean) =>

@@ -8,7 +8,7 @@ export { WebServicesModule } from './web-services.module.js';
 export { RatesService, type CurrentRate, type SetRateOptions } from './rates/rates.service.js';
 export { WebRecords, type WebRecordRow } from './records/web-records.js';
 export { WebOutbox } from './records/web-outbox.js';
-export { OrdersService, type OrderView } from './orders/orders.service.js';
+export { OrdersService, type OrderView, RateChangedException } from './orders/orders.service.js';
 export { ORDER_STATUS_TOPIC, type OrderStatusChanged } from './orders/order-events.js';
 export { OrderStatus } from './entities/index.js';
 export { canonical as canonicalAmount, convert as convertAmount } from './money.js';

@@ -10,11 +10,8 @@ import { AnalyticsController } from './analytics/analytics.controller.js';
 import { WEB_ENTITIES } from './entities/index.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersMetrics } from './orders/orders-metrics.js';
-import {
-  PROVIDER_SECRET,
-  ProviderController,
-  ProviderSecretGuard,
-} from './orders/provider.controller.js';
+import { ProviderController } from './orders/provider.controller.js';
+import { PROVIDER_SECRET, ProviderSignatureGuard } from './orders/provider-signature.guard.js';
 import { RatesController } from './rates/rates.controller.js';
 import { WebServicesModule } from './web-services.module.js';
 
@@ -41,7 +38,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
   ],
   providers: [
     OrdersMetrics,
-    ProviderSecretGuard,
+    ProviderSignatureGuard,
     {
       provide: PROVIDER_SECRET,
       inject: [ConfigService],

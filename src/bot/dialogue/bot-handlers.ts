@@ -11,6 +11,7 @@ import {
   OrderStatus,
   OrdersService,
   type OrderView,
+  RateChangedException,
   RatesService,
 } from '../../web/index.js';
 import { BotCacheKeys } from '../cache-keys.js';
@@ -22,8 +23,11 @@ import type { BotContext, Speaker } from './update-scope.js';
 
 /** SPEC §3: command texts are cached 1 hour. */
 const COMMAND_TEXT_CACHE_MS = 3_600_000;
-/** A quote can be confirmed this long. */
-const QUOTE_LIFETIME_MS = 10 * 60_000;
+/**
+ * A quote can be confirmed this long, and only while its rate is still the rate in force
+ * (the order is placed with the quoted rate as its expected rate; docs/orders.md).
+ */
+const QUOTE_LIFETIME_MS = 2 * 60_000;
 const LATEST_ORDERS = 5;
 const MAX_RATES_SHOWN = 30;
 const CURRENCY = /^[A-Z0-9]{3,10}$/;
@@ -350,13 +354,31 @@ export class BotHandlers {
       return ctx.answer(action === 'x' ? Texts.droppedQuote : Texts.expired);
     }
     const placed = await this.refusable(ctx, () =>
-      this.orders.create(
-        speaker.userId,
-        { fromCurrency: quote.from, toCurrency: quote.to, amount: quote.amount },
-        `telegram-quote:${quote.id}`,
-      ),
+      this.orders
+        .create(
+          speaker.userId,
+          {
+            fromCurrency: quote.from,
+            toCurrency: quote.to,
+            amount: quote.amount,
+            expectedRate: quote.rate,
+          },
+          `telegram-quote:${quote.id}`,
+        )
+        .catch((error: unknown) => {
+          if (error instanceof RateChangedException) return error;
+          throw error;
+        }),
     );
     if (placed === undefined) return;
+    if (placed instanceof RateChangedException) {
+      // Nothing was placed: the quote is dropped, and the question says why.
+      ctx.scope.result = 'refused';
+      await this.setState(ctx, ctx.scope.conversation.state, {});
+      const text = Texts.rateChanged(quote, placed.currentRate);
+      if (messageId !== undefined) await ctx.edit(messageId, text);
+      return ctx.answer(text, true);
+    }
     await this.setState(ctx, ctx.scope.conversation.state, {
       quote: { ...quote, orderId: placed.order.id },
     });

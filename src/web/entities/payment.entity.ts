@@ -19,6 +19,7 @@ export enum PaymentStatus {
 
 @Entity({ name: 'payments' })
 @Index('IDX_payments_order', ['orderId'])
+@Index('UQ_payments_provider_reference', ['providerReference'], { unique: true })
 @Check('CHK_payments_status', `"status" IN ('pending', 'completed', 'failed')`)
 export class Payment {
   @PrimaryGeneratedColumn('uuid')
@@ -42,6 +43,10 @@ export class Payment {
 
   @Column({ type: 'varchar', length: 50, default: PaymentStatus.Pending })
   status!: PaymentStatus;
+
+  /** The payment provider's id of the transaction, kept with its confirmation; one payment each. */
+  @Column({ name: 'provider_reference', type: 'varchar', length: 255, nullable: true })
+  providerReference!: string | null;
 
   /** When the provider confirmed the outcome. */
   @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true })

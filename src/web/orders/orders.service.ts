@@ -7,7 +7,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { Outbox } from '../../database/outbox.js';
@@ -18,6 +18,50 @@ import { LedgerEntryType, OrderStatus, PaymentStatus } from '../entities/index.j
 import { canonical, convert, money } from '../money.js';
 import { RatesService } from '../rates/rates.service.js';
 import { ORDER_STATUS_TOPIC, type OrderStatusChanged } from './order-events.js';
+
+/** What an order is placed for; with `expectedRate`, only at that rate. */
+export interface NewOrder {
+  fromCurrency: string;
+  toCurrency: string;
+  amount: string;
+  /** The rate the customer was shown (a decimal string), compared as a decimal. */
+  expectedRate?: string;
+}
+
+/**
+ * 409 `rate_changed`: the rate in force is not the one the customer was shown, so nothing
+ * is placed; the customer orders again at the new rate.
+ */
+export class RateChangedException extends ConflictException {
+  constructor(
+    from: string,
+    to: string,
+    expected: string,
+    readonly currentRate: string,
+  ) {
+    super({
+      message: `The ${from}/${to} rate changed: it is ${currentRate}, not ${canonical(expected)}. Nothing was placed; order again.`,
+      code: 'rate_changed',
+    });
+  }
+}
+
+/** The payment provider's signed delivery about one payment. */
+export interface PaymentDelivery {
+  paymentId: string;
+  status: PaymentStatus.Completed | PaymentStatus.Failed;
+  amount: string;
+  currency: string;
+  reference: string;
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const cause = error instanceof QueryFailedError ? (error.driverError as object) : undefined;
+  return (
+    (cause as { code?: string } | undefined)?.code === '23505' &&
+    (cause as { constraint?: string }).constraint === constraint
+  );
+}
 
 /** SPEC §3: a user's order list is cached 30 minutes (and invalidated on every change). */
 const ORDERS_CACHE_MS = 30 * 60_000;
@@ -49,6 +93,8 @@ export interface PaymentView {
   status: PaymentStatus;
   createdAt: string;
   confirmedAt: string | null;
+  /** The payment provider's id of the transaction, once it confirmed the outcome. */
+  providerReference: string | null;
 }
 
 interface OrderRow {
@@ -74,7 +120,14 @@ interface PaymentRow {
   status: PaymentStatus;
   created_at: Date;
   confirmed_at: Date | null;
+  provider_reference: string | null;
 }
+
+const PAYMENT_COLUMNS = `id, order_id, user_id, payment_method, amount, status, created_at,
+  confirmed_at, provider_reference`;
+const PAYMENT_COLUMNS_OF_P = PAYMENT_COLUMNS.replace(/(\w+)/g, 'p.$1');
+/** The unique index that keeps one provider reference to one payment. */
+const PROVIDER_REFERENCE_KEY = 'UQ_payments_provider_reference';
 
 const ORDER_COLUMNS = `id, user_id, from_currency, to_currency, amount, exchange_rate, counter_amount,
   status, created_at, updated_at, request_hash`;
@@ -103,6 +156,7 @@ function paymentView(row: PaymentRow, currency: string): PaymentView {
     status: row.status,
     createdAt: row.created_at.toISOString(),
     confirmedAt: row.confirmed_at?.toISOString() ?? null,
+    providerReference: row.provider_reference,
   };
 }
 
@@ -142,17 +196,21 @@ export class OrdersService {
    */
   async create(
     userId: string,
-    input: { fromCurrency: string; toCurrency: string; amount: string },
+    input: NewOrder,
     idempotencyKey: string | undefined,
   ): Promise<{ order: OrderView; replayed: boolean }> {
-    const { fromCurrency: from, toCurrency: to } = input;
+    const { fromCurrency: from, toCurrency: to, expectedRate } = input;
     this.rates.checkPair(from, to, ['fromCurrency', 'toCurrency']);
     const amount = money(input.amount);
     if (amount.lte(0)) throw new BadRequestException('amount must be greater than 0');
     if (amount.gt(this.maxAmount))
       throw new BadRequestException(`amount must be at most ${this.maxAmount}`);
+    if (expectedRate !== undefined && money(expectedRate).lte(0))
+      throw new BadRequestException('expectedRate must be greater than 0');
+    // The expected rate is part of the request: the same key with another one is a 409.
     const requestHash = createHash('sha256')
       .update(`${from}|${to}|${canonical(input.amount)}`)
+      .update(expectedRate === undefined ? '' : `|${canonical(expectedRate)}`)
       .digest('hex');
 
     if (idempotencyKey !== undefined) {
@@ -163,6 +221,8 @@ export class OrdersService {
     const result = await this.dataSource.transaction(async (manager) => {
       const rate = await this.rates.currentInTransaction(manager, from, to);
       if (rate === undefined) throw new NotFoundException(`No rate for ${from}/${to}`);
+      if (expectedRate !== undefined && !money(rate.rate).eq(expectedRate))
+        throw new RateChangedException(from, to, expectedRate, rate.rate);
       const counterAmount = convert(input.amount, rate.rate);
       if (counterAmount === undefined) {
         throw new BadRequestException(
@@ -273,63 +333,87 @@ export class OrdersService {
         throw new ConflictException('A payment of this order is already pending');
       const rows: PaymentRow[] = await manager.query(
         `INSERT INTO payments (order_id, user_id, payment_method, amount) VALUES ($1, $2, $3, $4)
-         RETURNING id, order_id, user_id, payment_method, amount, status, created_at, confirmed_at`,
+         RETURNING ${PAYMENT_COLUMNS}`,
         [orderId, userId, paymentMethod, order.amount],
       );
       return paymentView(rows[0] as PaymentRow, order.from_currency);
     });
   }
 
-  /** The payment provider's confirmation of a pending payment. */
+  /**
+   * The payment provider's signed word on a payment. It must name the payment's amount and
+   * currency (else 409, nothing changes). A pending payment takes the outcome and keeps the
+   * provider's reference; one already confirmed with this reference and outcome is the same
+   * delivery again and is answered as it was (`replayed`), without acting twice; any other
+   * delivery for it is a 409, so a replay cannot flip an outcome.
+   */
   async confirmPayment(
     paymentId: string,
-    outcome: PaymentStatus.Completed | PaymentStatus.Failed,
-  ): Promise<PaymentView> {
-    const { payment, order } = await this.dataSource.transaction(async (manager) => {
-      const payments: PaymentRow[] = await manager.query(
-        `WITH confirmed AS (
-           UPDATE payments SET status = $2, confirmed_at = now()
-           WHERE id = $1 AND status = $3
-           RETURNING id, order_id, user_id, payment_method, amount, status, created_at, confirmed_at)
-         SELECT * FROM confirmed`,
-        [paymentId, outcome, PaymentStatus.Pending],
-      );
-      const confirmed = payments[0];
-      if (confirmed === undefined) {
-        const known: Array<{ status: string }> = await manager.query(
-          'SELECT status FROM payments WHERE id = $1',
+    delivery: PaymentDelivery,
+  ): Promise<{ payment: PaymentView; replayed: boolean }> {
+    if (delivery.paymentId !== paymentId)
+      throw new BadRequestException('paymentId must be the payment in the URL');
+    const outcome = delivery.status;
+    const { payment, currency, changed } = await this.dataSource
+      .transaction(async (manager) => {
+        const found: Array<PaymentRow & { currency: string }> = await manager.query(
+          `SELECT ${PAYMENT_COLUMNS_OF_P}, o.from_currency AS currency
+           FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.id = $1 FOR UPDATE OF p`,
           [paymentId],
         );
-        if (known[0] === undefined) throw new NotFoundException('No such payment');
-        throw new ConflictException(`The payment is already ${known[0].status}`);
-      }
-      const orders: OrderRow[] = await manager.query(
-        `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`,
-        [confirmed.order_id],
-      );
-      const target = orders[0] as OrderRow;
-      if (outcome === PaymentStatus.Failed) {
-        if (target.status === OrderStatus.Pending) {
-          await this.setStatus(manager, target.id, OrderStatus.Failed);
-          await this.announce(manager, target, OrderStatus.Failed);
+        const known = found[0];
+        if (known === undefined) throw new NotFoundException('No such payment');
+        if (delivery.currency !== known.currency || !money(delivery.amount).eq(known.amount)) {
+          throw new ConflictException(
+            `The delivery says ${delivery.amount} ${delivery.currency}; the payment is ${known.amount} ${known.currency}`,
+          );
         }
-      } else {
-        await this.book(manager, target, LedgerEntryType.PaymentReceived, confirmed);
-        if (target.status === OrderStatus.Pending) {
-          await this.setStatus(manager, target.id, OrderStatus.Paid);
-          await this.announce(manager, target, OrderStatus.Paid);
-          await this.analytics.record(manager, 'order.paid', target.user_id, {
-            orderId: target.id,
-          });
+        if (known.status !== PaymentStatus.Pending) {
+          if (known.status === outcome && known.provider_reference === delivery.reference)
+            return { payment: known, currency: known.currency, changed: undefined };
+          throw new ConflictException(`The payment is already ${known.status}`);
+        }
+        const payments: PaymentRow[] = await manager.query(
+          `WITH confirmed AS (
+             UPDATE payments SET status = $2, confirmed_at = now(), provider_reference = $3
+             WHERE id = $1 RETURNING ${PAYMENT_COLUMNS})
+           SELECT * FROM confirmed`,
+          [paymentId, outcome, delivery.reference],
+        );
+        const confirmed = payments[0] as PaymentRow;
+        const orders: OrderRow[] = await manager.query(
+          `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`,
+          [confirmed.order_id],
+        );
+        const target = orders[0] as OrderRow;
+        if (outcome === PaymentStatus.Failed) {
+          if (target.status === OrderStatus.Pending) {
+            await this.setStatus(manager, target.id, OrderStatus.Failed);
+            await this.announce(manager, target, OrderStatus.Failed);
+          }
         } else {
-          // Money arrived for an order that is no longer payable: it goes straight back.
-          await this.book(manager, target, LedgerEntryType.Refund, confirmed);
+          await this.book(manager, target, LedgerEntryType.PaymentReceived, confirmed);
+          if (target.status === OrderStatus.Pending) {
+            await this.setStatus(manager, target.id, OrderStatus.Paid);
+            await this.announce(manager, target, OrderStatus.Paid);
+            await this.analytics.record(manager, 'order.paid', target.user_id, {
+              orderId: target.id,
+            });
+          } else {
+            // Money arrived for an order that is no longer payable: it goes straight back.
+            await this.book(manager, target, LedgerEntryType.Refund, confirmed);
+          }
         }
-      }
-      return { payment: confirmed, order: target };
-    });
-    await this.forgetOrdersOf(order.user_id);
-    return paymentView(payment, order.from_currency);
+        return { payment: confirmed, currency: known.currency, changed: target };
+      })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error, PROVIDER_REFERENCE_KEY)) {
+          throw new ConflictException('This provider reference already confirmed another payment');
+        }
+        throw error;
+      });
+    if (changed !== undefined) await this.forgetOrdersOf(changed.user_id);
+    return { payment: paymentView(payment, currency), replayed: changed === undefined };
   }
 
   /** The provider's confirmation that the exchanged amount was sent: paid → completed. */

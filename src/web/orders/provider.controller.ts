@@ -1,50 +1,76 @@
-import { Body, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiHeader, ApiOperation } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  BadRequestException,
+  Body,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiResponse } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { AppContext } from '../../common/app-context.js';
+import { KeepRawBody } from '../../common/http/raw-body.js';
 import { UUID_PARAM } from '../../common/http/uuid-param.js';
 import { AllowAnonymous, AppController } from '../../common/http/route-context.js';
-import { SharedSecretGuard } from '../../common/http/shared-secret.guard.js';
-import { PaymentConfirmationDto } from './dto.js';
+import { PaymentConfirmationDto, PayoutConfirmationDto } from './dto.js';
 import { type OrderView, OrdersService, type PaymentView } from './orders.service.js';
+import {
+  PROVIDER_SIGNATURE_HEADER,
+  PROVIDER_TIMESTAMP_HEADER,
+  ProviderSignatureGuard,
+} from './provider-signature.guard.js';
 
-const PROVIDER_SECRET_HEADER = 'x-provider-secret';
-/** PAYMENT_PROVIDER_SECRET (or undefined), provided by WebModule. */
-export const PROVIDER_SECRET = Symbol('PROVIDER_SECRET');
+/** The headers of the signed contract, in the API description. */
+const SignedByProvider = (): MethodDecorator =>
+  applyDecorators(
+    ApiHeader({ name: PROVIDER_TIMESTAMP_HEADER, required: true, description: 'Unix seconds' }),
+    ApiHeader({
+      name: PROVIDER_SIGNATURE_HEADER,
+      required: true,
+      description: 'hex HMAC-SHA256 of `timestamp + "." + body` with PAYMENT_PROVIDER_SECRET',
+    }),
+  );
 
-/** Only the payment provider, holding PAYMENT_PROVIDER_SECRET, confirms payments and payouts. */
-export const ProviderSecretGuard = SharedSecretGuard(
-  PROVIDER_SECRET_HEADER,
-  PROVIDER_SECRET,
-  'Payment confirmation',
-);
-
-/** Server-to-server: the payment provider's confirmations (no user session). */
+/** Server-to-server: the payment provider's signed confirmations (no user session). */
 @AppController(AppContext.Web, 'provider')
 @AllowAnonymous()
-@UseGuards(ProviderSecretGuard)
+@UseGuards(ProviderSignatureGuard)
 export class ProviderController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post('payments/:id')
   @HttpCode(HttpStatus.OK)
-  @ApiHeader({ name: PROVIDER_SECRET_HEADER, required: true })
+  @KeepRawBody()
+  @SignedByProvider()
   @ApiOperation({
     summary: 'A pending payment completed (order → paid) or failed (order → failed)',
   })
-  confirmPayment(
+  @ApiResponse({ status: 409, description: 'Amount, currency or reference do not match' })
+  async confirmPayment(
     @Param('id', UUID_PARAM) id: string,
     @Body() body: PaymentConfirmationDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PaymentView> {
-    return this.orders.confirmPayment(id, body.status);
+    const { payment, replayed } = await this.orders.confirmPayment(id, body);
+    if (replayed) void reply.header('idempotent-replayed', 'true');
+    return payment;
   }
 
   @Post('orders/:id/payout')
   @HttpCode(HttpStatus.OK)
-  @ApiHeader({ name: PROVIDER_SECRET_HEADER, required: true })
+  @KeepRawBody()
+  @SignedByProvider()
   @ApiOperation({
     summary: 'The exchanged amount was sent to the customer (order paid → completed)',
   })
-  confirmPayout(@Param('id', UUID_PARAM) id: string): Promise<OrderView> {
+  confirmPayout(
+    @Param('id', UUID_PARAM) id: string,
+    @Body() body: PayoutConfirmationDto,
+  ): Promise<OrderView> {
+    if (body.orderId !== id) throw new BadRequestException('orderId must be the order in the URL');
     return this.orders.confirmPayout(id);
   }
 }
