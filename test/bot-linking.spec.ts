@@ -1,24 +1,46 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { createClient } from '@redis/client';
 import type { Message, User } from 'grammy/types';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
 import request from 'supertest';
+import type { DataSource } from 'typeorm';
 import { Texts } from '../src/bot/texts.js';
-import { AppContext } from '../src/common/app-context.js';
+import { AppContext, Database } from '../src/common/app-context.js';
+import { LIVE_CODES_PER_USER } from '../src/identity/index.js';
+import { SessionPurger } from '../src/session/index.js';
 import { RatesService } from '../src/web/index.js';
 import {
   botDatabase,
+  botEnv,
   deliver,
   linkCode,
   linkedUser,
+  linkWith,
+  pointWebhookAt,
+  pressLinkButton,
+  startLink,
   startBotApp,
   telegramUser,
   waitForMessages,
   waitUntilIdle,
 } from './support/bot.js';
+import { startApiProcess, waitUntilReady } from './support/api-process.js';
+import { eventually } from './support/eventually.js';
 import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { FakeTelegram } from './support/fake-telegram.js';
-import { TEST_REDIS_URL } from './support/test-env.js';
-import { cookieFor, logIn, registerAdmin, registerUser, type TestUser } from './support/users.js';
+import { TEST_REDIS_URL, testEnv } from './support/test-env.js';
+import {
+  cookieFor,
+  logIn,
+  PASSWORD,
+  registerAdmin,
+  registerUser,
+  sessionCookieOf,
+  type TestUser,
+  uniqueEmail,
+} from './support/users.js';
 
 const RATE = 'Current rates:\nUSD/EUR: 0.92000000';
 
@@ -112,8 +134,190 @@ describe('the bot: linking a Telegram account', () => {
     expect(await ask(someone, 'start', 'A'.repeat(22))).toBe(Texts.badCode);
     const webToken = await logIn(app, AppContext.Web, await registerUser(app));
     const code = await linkCode(app, webToken);
-    expect(await ask(someone, 'start', code)).toBe(Texts.linked);
+    expect(await linkWith(telegram, someone, code)).toBe(Texts.linked);
     expect(await ask(telegramUser(telegram), 'start', code)).toBe(Texts.badCode);
+  });
+
+  describe('asks before it links', () => {
+    const identity = () => app.get<DataSource>(getDataSourceToken(Database.Identity));
+
+    /** A web user, one of their sessions, and a link code it issued. */
+    async function codeOfNewUser() {
+      const web = await registerUser(app);
+      const webToken = await logIn(app, AppContext.Web, web);
+      return { web, webToken, code: await linkCode(app, webToken) };
+    }
+
+    /** Presses a button under `message` and waits until the press is answered. */
+    async function press(from: User, message: Message, data: string) {
+      const answers = telegram.callbackAnswers.length;
+      await deliver(telegram, telegram.callbackQuery(from, message, data));
+      await waitUntilIdle(app);
+      expect(telegram.callbackAnswers.length).toBeGreaterThan(answers);
+      return telegram.callbackAnswers.at(-1);
+    }
+
+    it('shows the masked email of the code’s account and links only when Confirm is pressed', async () => {
+      const { web, webToken, code } = await codeOfNewUser();
+      const ann = telegramUser(telegram);
+      const question = await startLink(telegram, ann, code);
+      const [local = '', domain = ''] = web.email.split('@');
+      expect(question.message.text).toBe(Texts.confirmLink(`${local[0]}***@${domain[0]}***.test`));
+      expect(question.message.text).not.toContain(local);
+      expect(question.message.text).not.toContain(domain);
+      expect(question.confirm).toMatch(/^lc:/);
+      expect(question.cancel).toMatch(/^lx:/);
+      // Asked, not linked.
+      expect(await linkStatus(webToken)).toEqual({ linked: false });
+      expect(await ask(ann, 'rates', 'USD EUR')).toBe(Texts.notLinked);
+      expect(await pressLinkButton(telegram, ann, question.message, question.confirm ?? '')).toBe(
+        Texts.linked,
+      );
+      expect(await linkStatus(webToken)).toEqual(
+        expect.objectContaining({ linked: true, telegramUserId: String(ann.id) }),
+      );
+      expect(await ask(ann, 'rates', 'USD EUR')).toBe(RATE);
+    });
+
+    it('links nothing on Cancel, and a later Confirm of that question finds it closed', async () => {
+      const { webToken, code } = await codeOfNewUser();
+      const ann = telegramUser(telegram);
+      const question = await startLink(telegram, ann, code);
+      expect(await pressLinkButton(telegram, ann, question.message, question.cancel ?? '')).toBe(
+        Texts.linkDropped,
+      );
+      expect(await press(ann, question.message, question.confirm ?? '')).toEqual(
+        expect.objectContaining({ text: Texts.linkExpired, showAlert: true }),
+      );
+      expect(await linkStatus(webToken)).toEqual({ linked: false });
+      expect(await ask(ann, 'rates', 'USD EUR')).toBe(Texts.notLinked);
+    });
+
+    it('keeps the code single use: once confirmed, neither another question nor a second press links again', async () => {
+      const { webToken, code } = await codeOfNewUser();
+      const ann = telegramUser(telegram);
+      const bob = telegramUser(telegram);
+      // Both are asked before either confirms.
+      const annQuestion = await startLink(telegram, ann, code);
+      const bobQuestion = await startLink(telegram, bob, code);
+      expect(bobQuestion.confirm).toBeDefined();
+      expect(
+        await pressLinkButton(telegram, ann, annQuestion.message, annQuestion.confirm ?? ''),
+      ).toBe(Texts.linked);
+      expect(
+        await pressLinkButton(telegram, bob, bobQuestion.message, bobQuestion.confirm ?? ''),
+      ).toBe(Texts.badCode);
+      expect(await press(ann, annQuestion.message, annQuestion.confirm ?? '')).toEqual(
+        expect.objectContaining({ text: Texts.linkExpired, showAlert: true }),
+      );
+      expect(await ask(telegramUser(telegram), 'start', code)).toBe(Texts.badCode);
+      expect(await ask(bob, 'rates', 'USD EUR')).toBe(Texts.notLinked);
+      expect(await linkStatus(webToken)).toEqual(
+        expect.objectContaining({ linked: true, telegramUserId: String(ann.id) }),
+      );
+    });
+
+    it.each([
+      ['a logout', (cookie: string) => http().post('/web/auth/logout').set('Cookie', cookie)],
+      [
+        'a password change',
+        async (cookie: string, user: TestUser) => {
+          const changed = await http()
+            .post('/web/auth/password')
+            .set('Cookie', cookie)
+            .send({ currentPassword: user.password, newPassword: 'another password 3' });
+          user.password = 'another password 3';
+          return changed;
+        },
+      ],
+    ])('refuses Confirm when %s voided the code after /start', async (_case, voidCode) => {
+      const { web, webToken, code } = await codeOfNewUser();
+      const ann = telegramUser(telegram);
+      const question = await startLink(telegram, ann, code);
+      expect(question.confirm).toBeDefined();
+      expect((await voidCode(cookieFor(AppContext.Web, webToken), web)).status).toBe(204);
+      expect(await pressLinkButton(telegram, ann, question.message, question.confirm ?? '')).toBe(
+        Texts.badCode,
+      );
+      expect(await linkStatus(await logIn(app, AppContext.Web, web))).toEqual({ linked: false });
+    });
+
+    it('links nothing when another Telegram user presses Confirm', async () => {
+      const { webToken, code } = await codeOfNewUser();
+      const ann = telegramUser(telegram);
+      const mallory = telegramUser(telegram);
+      const question = await startLink(telegram, ann, code);
+      const data = question.confirm ?? '';
+      // Mallory's press under Ann's message (in Ann's chat) ...
+      await deliver(telegram, telegram.callbackQuery(mallory, question.message, data));
+      await waitUntilIdle(app);
+      // ... and the same data pressed in her own chat, under a message the bot sent her.
+      await ask(mallory, 'start');
+      const hers = telegram.sentTo(mallory.id).at(-1) as Message;
+      expect(await press(mallory, hers, data)).toEqual(
+        expect.objectContaining({ text: Texts.linkExpired, showAlert: true }),
+      );
+      expect(await linkStatus(webToken)).toEqual({ linked: false });
+      expect(await ask(mallory, 'rates', 'USD EUR')).toBe(Texts.notLinked);
+      // Ann's own press still links Ann.
+      expect(await pressLinkButton(telegram, ann, question.message, data)).toBe(Texts.linked);
+      expect(await linkStatus(webToken)).toEqual(
+        expect.objectContaining({ linked: true, telegramUserId: String(ann.id) }),
+      );
+    });
+
+    it('voids every link code on a password change, those of the changing session too', async () => {
+      const { web, webToken, code } = await codeOfNewUser();
+      const otherSession = await logIn(app, AppContext.Web, web);
+      const otherCode = await linkCode(app, otherSession);
+      await http()
+        .post('/web/auth/password')
+        .set('Cookie', cookieFor(AppContext.Web, webToken))
+        .send({ currentPassword: web.password, newPassword: 'another password 4' })
+        .expect(204);
+      expect(await ask(telegramUser(telegram), 'start', code)).toBe(Texts.badCode);
+      expect(await ask(telegramUser(telegram), 'start', otherCode)).toBe(Texts.badCode);
+      // The session that changed it lives on: a code it asks for now links.
+      expect(await linkWith(telegram, telegramUser(telegram), await linkCode(app, webToken))).toBe(
+        Texts.linked,
+      );
+    });
+
+    it(`keeps at most ${LIVE_CODES_PER_USER} live link codes per user: a new one voids the oldest, whichever session issued it`, async () => {
+      const web = await registerUser(app);
+      const sessions = [
+        await logIn(app, AppContext.Web, web),
+        await logIn(app, AppContext.Web, web),
+      ];
+      const codes: string[] = [];
+      for (let issued = 0; issued <= LIVE_CODES_PER_USER; issued += 1)
+        codes.push(await linkCode(app, sessions[issued % 2] ?? ''));
+      const [oldest = '', ...newest] = codes;
+      expect(await ask(telegramUser(telegram), 'start', oldest)).toBe(Texts.badCode);
+      for (const code of newest)
+        expect((await startLink(telegram, telegramUser(telegram), code)).confirm).toBeDefined();
+      const [row] = await identity().query<Array<{ count: number }>>(
+        'SELECT count(*)::int AS count FROM link_codes WHERE user_id = $1',
+        [web.id],
+      );
+      expect(row?.count).toBe(LIVE_CODES_PER_USER);
+    });
+
+    it('deletes expired link codes with the session purge', async () => {
+      const { web, webToken, code: expiring } = await codeOfNewUser();
+      const live = await linkCode(app, webToken);
+      const sha256 = (code: string) => createHash('sha256').update(code).digest('hex');
+      await identity().query(
+        `UPDATE link_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`,
+        [sha256(expiring)],
+      );
+      await app.get(SessionPurger).purge();
+      const rows = await identity().query<Array<{ code_hash: string }>>(
+        'SELECT code_hash FROM link_codes WHERE user_id = $1',
+        [web.id],
+      );
+      expect(rows.map((row) => row.code_hash)).toEqual([sha256(live)]);
+    });
   });
 
   it.each([
@@ -203,7 +407,7 @@ describe('the bot: linking a Telegram account', () => {
   it('keeps one Telegram account per user: a new account’s link ends the old one’s', async () => {
     const { webToken, telegramUser: first } = await linkedUser(app, telegram);
     const second = telegramUser(telegram);
-    expect(await ask(second, 'start', await linkCode(app, webToken))).toBe(Texts.linked);
+    expect(await linkWith(telegram, second, await linkCode(app, webToken))).toBe(Texts.linked);
     expect(await ask(first, 'rates', 'USD EUR')).toBe(Texts.notLinked);
     expect(await ask(second, 'rates', 'USD EUR')).toBe(RATE);
     expect(await linkStatus(webToken)).toEqual(
@@ -219,7 +423,7 @@ describe('the bot: linking a Telegram account', () => {
   it('keeps one user per Telegram account: linking it to another user ends the first user’s link', async () => {
     const { webToken: firstUser, telegramUser: account } = await linkedUser(app, telegram);
     const otherToken = await logIn(app, AppContext.Web, await registerUser(app));
-    expect(await ask(account, 'start', await linkCode(app, otherToken))).toBe(Texts.linked);
+    expect(await linkWith(telegram, account, await linkCode(app, otherToken))).toBe(Texts.linked);
     expect(await linkStatus(firstUser)).toEqual({ linked: false });
     expect(await linkStatus(otherToken)).toEqual(
       expect.objectContaining({ linked: true, telegramUserId: String(account.id) }),
@@ -268,5 +472,102 @@ describe('the bot: linking a Telegram account', () => {
     await deliver(telegram, telegram.textMessage(dee, 'USD EUR'));
     // Handled on the database's state (idle): plain text gets help, not the next step.
     expect((await waitForMessages(telegram, dee, before + 1)).text).toBe(Texts.help);
+  });
+});
+
+/** A link code is a secret: what the bot keeps and logs of `/start CODE` holds it masked. */
+describe('the bot: what is kept of a link code', () => {
+  let telegram: FakeTelegram;
+  let databases: OwnDatabases;
+
+  beforeAll(async () => {
+    telegram = await new FakeTelegram().start();
+    databases = await ownDatabases('linking_secrets');
+  });
+  afterAll(async () => {
+    await telegram.stop();
+    await databases.drop();
+  });
+
+  /** The tables of a database with a row whose text holds `secret`. */
+  async function tablesHolding(url: string, secret: string): Promise<string[]> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows: tables } = await client.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.tables
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+      );
+      const holding: string[] = [];
+      for (const { name } of tables) {
+        const table = client.escapeIdentifier(name);
+        const { rows } = await client.query(
+          `SELECT 1 FROM ${table} t WHERE strpos(t::text, $1) > 0 LIMIT 1`,
+          [secret],
+        );
+        if (rows.length > 0) holding.push(name);
+      }
+      return holding;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('keeps the code in no table of the bot or identity database and in no log line', async () => {
+    const api = await startApiProcess({
+      ...testEnv(botEnv(telegram, databases)),
+      LOG_LEVEL: 'trace',
+    });
+    try {
+      await waitUntilReady(api);
+      await pointWebhookAt(telegram, api.port);
+      const base = `http://127.0.0.1:${api.port}`;
+      const registered = await fetch(`${base}/web/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: uniqueEmail(), password: PASSWORD }),
+      });
+      expect(registered.status).toBe(201);
+      const webToken = sessionCookieOf(registered.headers.getSetCookie(), AppContext.Web);
+      const issued = await fetch(`${base}/web/auth/telegram/link-code`, {
+        method: 'POST',
+        headers: { cookie: cookieFor(AppContext.Web, webToken) },
+      });
+      expect(issued.status).toBe(201);
+      const { code } = (await issued.json()) as { code: string };
+      const ann = telegramUser(telegram);
+      expect(await linkWith(telegram, ann, code)).toBe(Texts.linked);
+      const bot = new pg.Client({ connectionString: databases.urls[Database.Bot] });
+      await bot.connect();
+      try {
+        await eventually(async () => {
+          const { rows } = await bot.query<{ pending: number }>(
+            `SELECT (SELECT count(*) FROM telegram_updates WHERE processed_at IS NULL)
+                  + (SELECT count(*) FROM outgoing_messages WHERE outcome IS NULL) AS pending`,
+          );
+          return Number(rows[0]?.pending) === 0;
+        });
+        // What is kept instead: the command, its argument masked, in each table the bot writes.
+        const { rows } = await bot.query<{ update: string; message: string; args: string }>(
+          `SELECT u.payload->'message'->>'text' AS update, m.content->>'text' AS message,
+             c.parameters->>'args' AS args
+           FROM telegram_updates u JOIN messages m USING (update_id) JOIN user_commands c USING (update_id)
+           WHERE u.sender_id = $1 AND c.command = 'start'`,
+          [ann.id],
+        );
+        expect(rows).toEqual([{ update: '/start ****', message: '/start ****', args: '****' }]);
+      } finally {
+        await bot.end();
+      }
+      expect(await tablesHolding(databases.urls[Database.Bot], code)).toEqual([]);
+      expect(await tablesHolding(databases.urls[Database.Identity], code)).toEqual([]);
+      // The process logged at its most verbose, and none of it holds the code.
+      expect(api.stdout()).toContain('request completed');
+      expect(api.stdout()).not.toContain(code);
+      expect(api.stderr()).not.toContain(code);
+    } finally {
+      api.child.kill('SIGTERM');
+      await api.exited;
+    }
   });
 });

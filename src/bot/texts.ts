@@ -15,7 +15,11 @@ export const Texts = {
   ].join('\n'),
   welcome:
     'Welcome! Link your Exchanger account: open the web app, ask for a Telegram link code and send /start CODE here.',
+  confirmLink: (maskedEmail: string) =>
+    `Link this Telegram account to the Exchanger account ${maskedEmail}? Confirm only if this is your own account: its orders and notifications will be here.`,
   linked: 'Your Telegram account is now linked. Send /help to see what I can do.',
+  linkDropped: 'Not linked.',
+  linkExpired: 'This link request is no longer open. Send /start CODE again.',
   badCode: 'This link code is unknown, used or expired. Ask for a new one in the web app.',
   notLinked:
     'This Telegram account is not linked to an Exchanger account. Get a link code in the web app and send /start CODE.',

@@ -8,6 +8,7 @@ import {
 } from '../session/index.js';
 import type { User } from './entities/index.js';
 import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from './identity.options.js';
+import { LinkCodesService } from './link-codes.service.js';
 import { type Attempt, LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SecurityEventsService } from './security-events.service.js';
@@ -31,6 +32,7 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly throttle: LoginThrottle,
     private readonly events: SecurityEventsService,
+    private readonly linkCodes: LinkCodesService,
   ) {}
 
   /** Creates an account and its first session in `context`; registrations are throttled per address. */
@@ -135,9 +137,11 @@ export class AuthService {
   }
 
   /**
-   * Changes the password and revokes every other session of the user. A wrong current
-   * password counts like a failed login of that account: once the account is locked, the
-   * session that tried is ended too (a stolen session is not an oracle for the password).
+   * Changes the password, revokes every other session of the user and voids all of the
+   * user's link codes, this session's too (a code may be in the hands of whoever made the
+   * change necessary). A wrong current password counts like a failed login of that
+   * account: once the account is locked, the session that tried is ended too (a stolen
+   * session is not an oracle for the password).
    */
   async changePassword(
     context: string,
@@ -155,9 +159,10 @@ export class AuthService {
       'currentPassword',
       client,
     );
-    await this.users.changePassword(userId, newPassword, sessionId, (manager) =>
-      this.events.record({ type: 'password.changed', context, userId, client }, manager),
-    );
+    await this.users.changePassword(userId, newPassword, sessionId, async (manager) => {
+      await this.linkCodes.voidAll(userId, manager);
+      await this.events.record({ type: 'password.changed', context, userId, client }, manager);
+    });
   }
 
   /**

@@ -21,7 +21,12 @@ export {
   SecurityEventsService,
   type SecurityEventInput,
 } from './security-events.service.js';
-export { LinkCodesService, type RedeemedCode } from './link-codes.service.js';
+export {
+  type FoundCode,
+  LIVE_CODES_PER_USER,
+  LinkCodesService,
+  type RedeemedCode,
+} from './link-codes.service.js';
 export { PasswordHasher } from './password-hasher.js';
 export { IDENTITY_ENTITIES, type SecurityEvent, User, UserRole } from './entities/index.js';
 export {

@@ -21,6 +21,7 @@ export class SessionPurger {
   private readonly logger = new Logger('SessionPurger');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private readonly alongWith: Array<() => Promise<unknown>> = [];
 
   constructor(
     private readonly repository: SessionRepository,
@@ -37,6 +38,14 @@ export class SessionPurger {
       this.intervalMs,
     );
     this.timer.unref();
+  }
+
+  /**
+   * Adds a purge of the owner's rows that live beside sessions (identity's expired link
+   * codes) to every purge, so that they need no timer of their own.
+   */
+  purgeAlong(task: () => Promise<unknown>): void {
+    this.alongWith.push(task);
   }
 
   async stop(): Promise<void> {
@@ -61,6 +70,7 @@ export class SessionPurger {
       await sleep(PAUSE_MS);
     }
     await this.outbox.discardMoot();
+    for (const task of this.alongWith) await task();
     if (total > 0) this.logger.log(`purged ${total} ended sessions`);
     return total;
   }

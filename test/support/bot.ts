@@ -5,6 +5,7 @@ import type { Message, Update, User } from 'grammy/types';
 import { randomInt } from 'node:crypto';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
+import { Texts } from '../../src/bot/texts.js';
 import { AppContext, Database } from '../../src/common/app-context.js';
 import { eventually } from './eventually.js';
 import type { FakeTelegram } from './fake-telegram.js';
@@ -44,14 +45,17 @@ export async function startBotApp(
   return app;
 }
 
-/** Where Telegram posts updates, as the operator registers it (or TELEGRAM_WEBHOOK_URL at start). */
+/** Where Telegram posts updates (an application here, or a process's port), as the operator registers it (or TELEGRAM_WEBHOOK_URL at start). */
 export async function pointWebhookAt(
   telegram: FakeTelegram,
-  app: NestFastifyApplication,
+  target: NestFastifyApplication | number,
 ): Promise<void> {
-  const address = app.getHttpServer().address() as { port: number };
+  const port =
+    typeof target === 'number'
+      ? target
+      : (target.getHttpServer().address() as { port: number }).port;
   await new Api(telegram.token, { apiRoot: telegram.apiRoot }).setWebhook(
-    `http://127.0.0.1:${address.port}/bot/telegram/webhook`,
+    `http://127.0.0.1:${port}/bot/telegram/webhook`,
     { secret_token: TEST_WEBHOOK_SECRET },
   );
 }
@@ -108,7 +112,50 @@ export async function deliver(telegram: FakeTelegram, update: Update): Promise<v
     throw new Error(`the webhook answered ${delivery.status}: ${delivery.body}`);
 }
 
-/** A web user who linked `user`'s Telegram account with /start CODE; returns both. */
+/** The bot's question after `/start CODE` and the data of its buttons (Confirm, Cancel). */
+export interface LinkQuestion {
+  readonly message: Message.TextMessage;
+  readonly confirm: string | undefined;
+  readonly cancel: string | undefined;
+}
+
+/** Sends `/start CODE`; returns the bot's answer (a question with buttons, or a refusal). */
+export async function startLink(
+  telegram: FakeTelegram,
+  user: User,
+  code: string,
+): Promise<LinkQuestion> {
+  const before = telegram.sentTo(user.id).length;
+  await deliver(telegram, telegram.command(user, 'start', code));
+  const message = await waitForMessages(telegram, user, before + 1);
+  const [confirm, cancel] = (message.reply_markup?.inline_keyboard[0] ?? []).map(
+    (button) => (button as { callback_data?: string }).callback_data,
+  );
+  return { message, confirm, cancel };
+}
+
+/** `from` presses a button of the bot's question; returns the question's text once it changed. */
+export async function pressLinkButton(
+  telegram: FakeTelegram,
+  from: User,
+  question: Message.TextMessage,
+  data: string,
+): Promise<string> {
+  const current = () =>
+    telegram.sentTo(question.chat.id).find((sent) => sent.message_id === question.message_id);
+  await deliver(telegram, telegram.callbackQuery(from, question, data));
+  await eventually(() => Promise.resolve(current()?.text !== question.text));
+  return current()?.text ?? '';
+}
+
+/** `/start CODE`, then Confirm; returns what the bot says in the end (linked, or why not). */
+export async function linkWith(telegram: FakeTelegram, user: User, code: string): Promise<string> {
+  const question = await startLink(telegram, user, code);
+  if (question.confirm === undefined) return question.message.text;
+  return pressLinkButton(telegram, user, question.message, question.confirm);
+}
+
+/** A web user who linked `user`'s Telegram account with /start CODE and Confirm; returns both. */
 export async function linkedUser(
   app: NestFastifyApplication,
   telegram: FakeTelegram,
@@ -116,10 +163,8 @@ export async function linkedUser(
 ): Promise<{ web: TestUser; webToken: string; telegramUser: User }> {
   const web = await registerUser(app);
   const webToken = await logIn(app, AppContext.Web, web);
-  const code = await linkCode(app, webToken);
-  const before = telegram.sentTo(user.id).length;
-  await deliver(telegram, telegram.command(user, 'start', code));
-  await waitForMessages(telegram, user, before + 1);
+  const said = await linkWith(telegram, user, await linkCode(app, webToken));
+  if (said !== Texts.linked) throw new Error(`the link failed: ${said}`);
   return { web, webToken, telegramUser: user };
 }
 

@@ -78,13 +78,14 @@ export async function linkTelegram(app: NestFastifyApplication, webToken: string
     .set('Cookie', cookieFor(AppContext.Web, webToken))
     .expect(201);
   const telegramUserId = String(Math.floor(Math.random() * 1e12) + 1);
-  const { created } = await app
-    .get(LinkCodesService)
-    .redeem(
-      issued.body.code as string,
-      AppContext.Telegram,
-      { ipAddress: null, userAgent: 'test' },
-      { telegramUserId },
-    );
+  const codes = app.get(LinkCodesService);
+  const found = await codes.find(issued.body.code as string, AppContext.Telegram);
+  if (found === undefined) throw new Error('the link code just issued is not good');
+  const { created } = await codes.redeem(
+    found.reference,
+    AppContext.Telegram,
+    { ipAddress: null, userAgent: 'test' },
+    { telegramUserId },
+  );
   return created.token;
 }

@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { AppContext } from '../../common/app-context.js';
-import { LinkCodesService, SecurityEventsService } from '../../identity/index.js';
+import { type FoundCode, LinkCodesService, SecurityEventsService } from '../../identity/index.js';
 import { type ClientInfo, SessionService } from '../../session/index.js';
 import { ConversationStore } from './conversation-store.js';
 import type { UpdateScope } from './update-scope.js';
@@ -9,10 +9,12 @@ import type { UpdateScope } from './update-scope.js';
 const BOT_CLIENT: ClientInfo = { ipAddress: null, userAgent: 'telegram-bot' };
 
 /**
- * Linking a Telegram account to an identity user (`/start CODE`) and unlinking it. A link
- * is a telegram session of the user, opened with the one-time code the web app issued; the
- * conversation keeps its id. One Telegram account per user and the reverse: a new link
- * revokes the user's other telegram sessions and the account's previous one.
+ * Linking a Telegram account to an identity user and unlinking it. `/start CODE` only looks
+ * the code up (whose account, masked); the link is made when the same Telegram user
+ * confirms. A link is a telegram session of the user, opened with the one-time code the
+ * web app issued; the conversation keeps its id. One Telegram account per user and the
+ * reverse: a new link revokes the user's other telegram sessions and the account's
+ * previous one.
  */
 @Injectable()
 export class AccountLinks {
@@ -23,12 +25,20 @@ export class AccountLinks {
     private readonly conversations: ConversationStore,
   ) {}
 
-  /** Redeems the code for the speaker's Telegram account; false when the code is not good. */
-  async link(scope: UpdateScope, code: string): Promise<boolean> {
+  /** Whose account a code would link (masked), and its reference; undefined when not good. */
+  find(code: string): Promise<FoundCode | undefined> {
+    return this.codes.find(code, AppContext.Telegram);
+  }
+
+  /**
+   * Redeems the code `reference` stands for (see find) for the speaker's Telegram account;
+   * false when the code is no longer good (used, expired, voided since).
+   */
+  async link(scope: UpdateScope, reference: string): Promise<boolean> {
     const telegramUserId = scope.conversation.telegramUserId;
     let redeemed;
     try {
-      redeemed = await this.codes.redeem(code, AppContext.Telegram, BOT_CLIENT, {
+      redeemed = await this.codes.redeem(reference, AppContext.Telegram, BOT_CLIENT, {
         telegramUserId,
       });
     } catch (error) {

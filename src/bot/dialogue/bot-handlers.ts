@@ -36,6 +36,8 @@ const AMOUNT = /^\d{1,10}(\.\d{1,8})?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Inline buttons: `oc:<quote id>` confirms, `ox:<quote id>` drops the quote. */
 const QUOTE_BUTTON = /^o([cx]):([0-9a-f-]{36})$/;
+/** Inline buttons: `lc:<request id>` links the account, `lx:<request id>` does not. */
+const LINK_BUTTON = /^l([cx]):([0-9a-f-]{36})$/;
 
 const State = {
   Idle: 'idle',
@@ -49,6 +51,15 @@ interface PendingQuote extends Quote {
   readonly quotedAt: number;
   /** Set once placed: a second tap finds it. */
   readonly orderId?: string;
+}
+
+/**
+ * A link asked for with `/start CODE`, waiting for its confirmation in the conversation's
+ * context. It keeps the code's reference (its sha256), never the code.
+ */
+interface PendingLink {
+  readonly id: string;
+  readonly reference: string;
 }
 
 function words(text: string | undefined): string[] {
@@ -85,6 +96,7 @@ export class BotHandlers {
     commands.command('notify', (ctx) => this.notify(ctx));
     commands.command('unlink', (ctx) => this.unlink(ctx));
     commands.callbackQuery(QUOTE_BUTTON, (ctx) => this.quoteButton(ctx));
+    commands.callbackQuery(LINK_BUTTON, (ctx) => this.linkButton(ctx));
     commands.on('callback_query', (ctx) => ctx.answer());
     commands.on('message:text', (ctx) => this.text(ctx));
     commands.on('message', (ctx) => this.help(ctx));
@@ -159,18 +171,52 @@ export class BotHandlers {
 
   // --- commands --------------------------------------------------------------------------
 
+  /**
+   * `/start CODE` links nothing yet: it shows whose account the code belongs to (masked)
+   * and asks this Telegram user to confirm, so that a code sent by someone else cannot
+   * bind this account to theirs unnoticed.
+   */
   private async start(ctx: BotContext): Promise<void> {
     const code = String(ctx.match ?? '').trim();
     if (code === '') {
       await ctx.say(ctx.scope.speaker === undefined ? Texts.welcome : Texts.help);
       return;
     }
-    if (await this.links.link(ctx.scope, code)) {
-      await ctx.say(Texts.linked);
-    } else {
+    const found = await this.links.find(code);
+    if (found === undefined) {
       ctx.scope.result = 'refused';
       await ctx.say(Texts.badCode);
+      return;
     }
+    const link: PendingLink = { id: randomUUID(), reference: found.reference };
+    await this.setState(ctx, State.Idle, { link });
+    await ctx.say(
+      Texts.confirmLink(found.maskedEmail),
+      new InlineKeyboard()
+        .text(Texts.confirmButton, `lc:${link.id}`)
+        .text(Texts.cancelButton, `lx:${link.id}`),
+    );
+  }
+
+  /**
+   * A press on a link request's button. The request lives in the conversation of the
+   * Telegram user who sent `/start`: anyone else's press finds none. Either button closes
+   * it; Confirm redeems the code, which must still be good (single use, not voided since).
+   */
+  private async linkButton(ctx: BotContext): Promise<void> {
+    const [, action, requestId] = ctx.match as RegExpMatchArray;
+    const link = ctx.scope.conversation.context.link as PendingLink | undefined;
+    const messageId = ctx.callbackQuery?.message?.message_id;
+    if (link === undefined || link.id !== requestId) {
+      ctx.scope.result = 'expired';
+      return ctx.answer(Texts.linkExpired, true);
+    }
+    await this.setState(ctx, ctx.scope.conversation.state, {});
+    const linked = action === 'c' && (await this.links.link(ctx.scope, link.reference));
+    if (action === 'c' && !linked) ctx.scope.result = 'refused';
+    const outcome = action === 'x' ? Texts.linkDropped : linked ? Texts.linked : Texts.badCode;
+    if (messageId !== undefined) await ctx.edit(messageId, outcome);
+    await ctx.answer(outcome, action === 'c' && !linked);
   }
 
   private async help(ctx: BotContext): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Database } from '../../common/app-context.js';
+import { keptPayload } from './secret-arguments.js';
 import type { ReceivedUpdate } from './update-shape.js';
 
 /** After a failure, the next try waits this long times 2^(attempts - 1), at most MAX_RETRY_MS. */
@@ -154,14 +155,19 @@ export class UpdateInbox {
       return;
     }
     const failed = handling.outcome === 'retry' || handling.outcome === 'failed';
+    // Once done with, the update is kept with its secrets masked (a link code in `/start CODE`).
+    const kept = keptPayload(update.payload);
+    const masked = JSON.stringify(kept) === JSON.stringify(update.payload) ? null : kept;
     await manager.query(
-      `UPDATE telegram_updates SET processed_at = now(), attempts = $2, outcome = $3, last_error = $4
+      `UPDATE telegram_updates SET processed_at = now(), attempts = $2, outcome = $3, last_error = $4,
+         payload = COALESCE($5, payload)
        WHERE update_id = $1`,
       [
         update.updateId,
         update.attempt,
         failed ? 'failed' : handling.outcome,
         failed ? errorText(handling.error) : null,
+        masked,
       ],
     );
   }

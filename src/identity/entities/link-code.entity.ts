@@ -14,11 +14,13 @@ import { User } from './user.entity.js';
  * A one-time code, issued by a session, that opens a session of the user in another
  * context (this product: a web session links a Telegram account with `/start CODE`). Only
  * its sha256 is stored. It is good only while the session that issued it is: any
- * revocation of that session (logout, password change, staff action) voids it.
+ * revocation of that session (logout, staff action) voids it, and a password change voids
+ * all of the user's codes. A user holds a few live codes at most; expired ones are purged.
  */
 @Entity({ name: 'link_codes' })
 @Index('IDX_link_codes_expires_at', ['expiresAt'])
 @Index('IDX_link_codes_session', ['sessionId'])
+@Index('IDX_link_codes_user', ['userId'])
 export class LinkCode {
   @PrimaryColumn({ name: 'code_hash', type: 'varchar', length: 64 })
   codeHash!: string;

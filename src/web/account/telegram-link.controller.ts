@@ -13,9 +13,9 @@ import { type ClientInfo, SessionService } from '../../session/index.js';
 
 /**
  * The customer's Telegram link, seen from the web account: a one-time code to send to the
- * bot (`/start CODE`), whether an account is linked, and ending the link. A linked account
- * is an active telegram session of the user; the code is good only while the web session
- * that asked for it is.
+ * bot (`/start CODE`, then Confirm), whether an account is linked, and ending the link. A
+ * linked account is an active telegram session of the user; the code is good only while
+ * the web session that asked for it is.
  */
 @AppController(AppContext.Web, 'auth/telegram')
 export class TelegramLinkController {
@@ -27,7 +27,10 @@ export class TelegramLinkController {
 
   @Post('link-code')
   @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'A one-time code to send to the bot as /start CODE (10 minutes)' })
+  @ApiOperation({
+    summary:
+      'A one-time code to send to the bot as /start CODE (10 minutes); a user holds three live codes at most, a new one voids the oldest',
+  })
   async issue(@CurrentSession() current: AuthenticatedSession) {
     const { code, expiresAt } = await this.codes.issue(current.session, AppContext.Telegram);
     return { code, expiresAt: expiresAt.toISOString() };

@@ -5,6 +5,7 @@ import { GeneralizeLinkCodes1795788820050 } from './1795788820050-GeneralizeLink
 import { AddOutbox1795790867893 } from './1795790867893-AddOutbox.js';
 import { AddUserDisabledAt1795792035523 } from './1795792035523-AddUserDisabledAt.js';
 import { AddOutboxMessageId1795800000000 } from './1795800000000-AddOutboxMessageId.js';
+import { IndexLinkCodesByUser1796420150000 } from './1796420150000-IndexLinkCodesByUser.js';
 
 /**
  * Migrations of the identity database (identity's tables and the session store's), oldest
@@ -18,4 +19,5 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   AddOutbox1795790867893,
   AddUserDisabledAt1795792035523,
   AddOutboxMessageId1795800000000,
+  IndexLinkCodesByUser1796420150000,
 ];
