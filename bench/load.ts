@@ -8,7 +8,13 @@
  *
  * It reports, per phase: requests, status codes, p50/p99 latency, and what must stay 0:
  * requests answered with a session revoked before they started, sessions or orders lost,
- * permission changes not seen by another process on the next request.
+ * permission changes not seen by another process on the next request; and after the run,
+ * customers who could not sign in again (their orders are then not judged, not "lost").
+ *
+ * Its customers are no humans: all of them come from one address and each logs in several
+ * times a second, so the processes it starts get limits of their own (BENCH_LIMITS below):
+ * failed logins per address, registrations per address and successful logins per account
+ * far above the product's defaults. Every other setting is the product's.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -37,6 +43,12 @@ const DATABASES = ['identity', 'web', 'admin', 'bot'];
 const PROVIDER_SECRET = 'load-provider-secret-0123456789-abcdefgh';
 const ADMIN = { email: 'load-admin@example.test', password: 'load admin password' };
 const PORT_BASE = 3400;
+/** One address, many customers, each logging in several times a second: see the header. */
+const BENCH_LIMITS = {
+  LOGIN_IP_MAX_FAILURES: '1000000',
+  REGISTRATION_IP_MAX: '1000000',
+  LOGIN_ACCOUNT_MAX_SUCCESSES: '1000000',
+};
 
 type Stats = {
   statuses: Map<number, number>;
@@ -167,7 +179,8 @@ class Customer {
   }
 }
 
-async function login(customer: Customer, index: number): Promise<void> {
+/** Logs the customer in; answers the status and, for an error, its message. */
+async function login(customer: Customer, index: number): Promise<string> {
   const response = await call(index, 'POST', '/web/auth/login', undefined, {
     email: customer.email,
     password: customer.password,
@@ -178,13 +191,18 @@ async function login(customer: Customer, index: number): Promise<void> {
     customer.password = customer.uncertainPassword;
     customer.uncertainPassword = undefined;
   }
+  const message = (response.json as { message?: string } | undefined)?.message;
+  return response.status === 200 ? '200' : `${response.status} ${message ?? ''}`.trim();
 }
 
 async function act(customer: Customer): Promise<void> {
   const index = anyProcess();
   const roll = Math.random();
   const token = customer.anyLive();
-  if (token === undefined || roll < 0.08) return login(customer, index);
+  if (token === undefined || roll < 0.08) {
+    await login(customer, index);
+    return;
+  }
   if (roll < 0.62) {
     // Now and then a revoked token, to see it refused everywhere.
     const revoked = [...customer.revokedAt.keys()];
@@ -243,8 +261,9 @@ async function act(customer: Customer): Promise<void> {
   if (response.status === 204) {
     customer.password = next;
     for (const each of [...customer.live]) if (each !== token) customer.revoke(each, Date.now());
-  } else if (response.status === 0) {
-    // Unknown outcome: the password may have changed; try both next time.
+  } else if (response.status === 0 || response.status === 503) {
+    // Unknown outcome (no answer, or the database lost while the change was committing): the
+    // password may have changed; try both next time.
     customer.forget(customer.live);
     customer.uncertainPassword = next;
   }
@@ -464,7 +483,7 @@ async function main(): Promise<void> {
     ADMIN_PASSWORD: ADMIN.password,
     DATABASE_CONNECT_TIMEOUT_MS: '1000',
     DATABASE_STATEMENT_TIMEOUT_MS: '2000',
-    LOGIN_IP_MAX_FAILURES: '1000000',
+    ...BENCH_LIMITS,
   };
   for (const name of DATABASES) {
     env[`DATABASE_${name.toUpperCase()}_URL`] =
@@ -492,6 +511,8 @@ async function main(): Promise<void> {
       email: customer.email,
       password: customer.password,
     });
+    if (registered.status !== 201)
+      throw new Error(`registering customer ${n} answered ${registered.status}`);
     const { user, token } = registered.json as { user: { id: string }; token: string };
     customer.live.add(token);
     customers.push({ customer, id: user.id });
@@ -532,22 +553,30 @@ async function main(): Promise<void> {
   let lostOrders = 0;
   let orders = 0;
   let lostSessions = 0;
+  // A customer who cannot sign in again is a failure of its own: their orders are not judged.
+  const cannotSignIn: string[] = [];
+  let unjudgedOrders = 0;
   for (const { customer } of customers) {
     const before = new Set(customer.live);
-    await login(customer, 0);
-    if (customer.live.size === before.size) await login(customer, 0); // after an uncertain password change
+    let status = await login(customer, 0);
+    if (customer.live.size === before.size) status = await login(customer, 0); // after an uncertain password change
     const token = [...customer.live].find((each) => !before.has(each));
-    for (const id of customer.orders) {
-      orders++;
-      const found = await call(anyProcess(), 'GET', `/web/orders/${id}`, token);
-      if (found.status !== 200) lostOrders++;
+    if (token === undefined) {
+      cannotSignIn.push(status);
+      unjudgedOrders += customer.orders.length;
+    } else {
+      for (const id of customer.orders) {
+        orders++;
+        const found = await call(anyProcess(), 'GET', `/web/orders/${id}`, token);
+        if (found.status !== 200) lostOrders++;
+      }
     }
     for (const live of before) {
       const seen = await call(anyProcess(), 'GET', '/web/auth/me', live);
       if (seen.status !== 200) lostSessions++;
     }
   }
-  report({ lostOrders, orders, lostSessions });
+  report({ lostOrders, orders, lostSessions, cannotSignIn, unjudgedOrders });
   if (lostTokens.length > 0) {
     const { createHash } = await import('node:crypto');
     const db = new pg.Client({ connectionString: `${POSTGRES}/exchanger_identity_load` });
@@ -564,7 +593,13 @@ async function main(): Promise<void> {
   }
 }
 
-function report(final: { lostOrders: number; orders: number; lostSessions: number }): void {
+function report(final: {
+  lostOrders: number;
+  orders: number;
+  lostSessions: number;
+  cannotSignIn: string[];
+  unjudgedOrders: number;
+}): void {
   const rows = PHASES.map(({ name, seconds }) => {
     const entry = stats.get(name);
     if (entry === undefined) return `| ${name} | 0 | | | | | | | | |`;
@@ -589,7 +624,7 @@ function report(final: { lostOrders: number; orders: number; lostSessions: numbe
     ...rows,
     '',
     ...soakReport(),
-    `Totals: revoked sessions accepted **${sum((e) => e.revokedAccepted)}**, sessions lost **${sum((e) => e.lostSessions) + final.lostSessions}** (${final.lostSessions} in the final check), orders lost **${final.lostOrders}** of ${final.orders}, stale permissions **${sum((e) => e.stalePermissions)}**.`,
+    `Totals: revoked sessions accepted **${sum((e) => e.revokedAccepted)}**, sessions lost **${sum((e) => e.lostSessions) + final.lostSessions}** (${final.lostSessions} in the final check), orders lost **${final.lostOrders}** of ${final.orders}, stale permissions **${sum((e) => e.stalePermissions)}**, customers who could not sign in after the run **${final.cannotSignIn.length}** of ${USERS}${final.cannotSignIn.length === 0 ? '' : ` (answered ${final.cannotSignIn.map((answer) => `"${answer}"`).join(', ')}; their ${final.unjudgedOrders} orders not judged)`}.`,
     '',
   ].join('\n');
   process.stdout.write(`${text}\n`);

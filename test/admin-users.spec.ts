@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppContext } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
 import { UsersService } from '../src/identity/index.js';
+import { SessionService } from '../src/session/index.js';
 import { auditRows, http, type Staff, staff, staffWith } from './support/admin.js';
 import { startTestApp } from './support/test-app.js';
 import {
@@ -90,6 +91,21 @@ describe('admin: users and their sessions', () => {
     expect(detail.body.securityEvents.map((event: { type: string }) => event.type)).toContain(
       'login.succeeded',
     );
+  });
+
+  it('caps the live sessions of a user’s detail per application, newest first, and counts the rest', async () => {
+    const { user } = await customer('many-sessions');
+    const sessions = app.get(SessionService);
+    for (let n = 0; n < 25; n++)
+      await sessions.create(AppContext.Web, user.id, { ipAddress: null, userAgent: `agent ${n}` });
+    const detail = await http(app)
+      .get(`/admin/users/${user.id}`)
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    // The registration's and the login's, then 25 more: 27 live, the newest 20 shown.
+    expect(detail.body.sessions.web).toHaveLength(20);
+    expect(detail.body.sessions.web[0].userAgent).toBe('agent 24');
+    expect(detail.body.sessionsNotShown).toEqual({ web: 7, admin: 0, telegram: 0 });
   });
 
   it('disables a user: their next request is refused at once, they cannot log in, and enabling restores login', async () => {

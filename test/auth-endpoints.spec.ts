@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { SecurityEvent, User } from '../src/identity/entities/index.js';
 import { PasswordHasher } from '../src/identity/index.js';
+import { SessionService } from '../src/session/index.js';
 import { startTestApp } from './support/test-app.js';
 import {
   cookieFor,
@@ -206,6 +207,52 @@ describe('auth endpoints (web and admin)', () => {
           'userAgent',
         ].sort(),
       );
+    });
+
+    it('pages the user’s sessions: the first page is capped, and the cursor yields the rest without repeats', async () => {
+      const user = await registerUser(app);
+      const token = await logIn(app, AppContext.Web, user);
+      const sessions = app.get(SessionService);
+      for (let n = 0; n < 53; n++)
+        await sessions.create(AppContext.Web, user.id, { ipAddress: null, userAgent: null });
+      const page = (query: Record<string, string | number>) =>
+        http()
+          .get('/web/auth/sessions')
+          .query(query)
+          .set('Cookie', cookieFor(AppContext.Web, token))
+          .expect(200);
+      // 55 live (registration, login, 53 more): 50 to a page without a limit.
+      const first = await page({});
+      expect(first.body).toHaveLength(50);
+      const cursor = String(first.headers['x-next-cursor']);
+      expect(cursor).toBe(first.body[49].id);
+      const rest = await page({ cursor });
+      expect(rest.body).toHaveLength(5);
+      expect(rest.headers['x-next-cursor']).toBeUndefined();
+      const ids = [...first.body, ...rest.body].map((session: { id: string }) => session.id);
+      expect(new Set(ids).size).toBe(55);
+
+      const small: string[] = [];
+      let next: string | undefined;
+      do {
+        const response = await page({ limit: 20, ...(next === undefined ? {} : { cursor: next }) });
+        expect(response.body.length).toBeLessThanOrEqual(20);
+        small.push(...response.body.map((session: { id: string }) => session.id));
+        next = response.headers['x-next-cursor'];
+      } while (next !== undefined);
+      expect(small).toEqual(ids);
+
+      for (const [query, message] of [
+        [{ limit: 101 }, 'limit must be a whole number from 1 to 100'],
+        [{ cursor: 'not-a-cursor' }, 'cursor must be the X-Next-Cursor of a previous page'],
+      ] as const) {
+        const refused = await http()
+          .get('/web/auth/sessions')
+          .query(query)
+          .set('Cookie', cookieFor(AppContext.Web, token))
+          .expect(400);
+        expect(refused.body.message).toBe(message);
+      }
     });
 
     it('revokes one of the user’s own sessions by id', async () => {

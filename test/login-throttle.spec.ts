@@ -1,7 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
+import { MetricsRecorder } from '../src/admin/metrics/metrics-recorder.js';
 import { AppContext } from '../src/common/app-context.js';
+import { Permission } from '../src/common/permissions.js';
+import { staffWith } from './support/admin.js';
 import { startTestApp } from './support/test-app.js';
 import { cookieFor, PASSWORD, registerAdmin, registerUser, uniqueEmail } from './support/users.js';
 
@@ -11,6 +14,7 @@ import { cookieFor, PASSWORD, registerAdmin, registerUser, uniqueEmail } from '.
  */
 let addresses = 0;
 const address = () => `198.51.${100 + Math.floor(++addresses / 250)}.${addresses % 250}`;
+const METRICS_TOKEN = 'login-throttle-metrics-0123456789';
 
 describe('login throttling', () => {
   let app: NestFastifyApplication;
@@ -22,6 +26,11 @@ describe('login throttling', () => {
       LOGIN_LOCKOUT_SECONDS: '1',
       LOGIN_LOCKOUT_MAX_SECONDS: '4',
       LOGIN_IP_MAX_FAILURES: '10',
+      LOGIN_SLOWDOWN_AFTER_FAILURES: '6',
+      LOGIN_SLOWDOWN_SECONDS: '1',
+      LOGIN_SLOWDOWN_MAX_SECONDS: '2',
+      LOGIN_ACCOUNT_MAX_SUCCESSES: '5',
+      METRICS_TOKEN,
     });
   });
   afterAll(() => app.close());
@@ -132,6 +141,68 @@ describe('login throttling', () => {
       await staffLogin(outsider, 'wrong password').expect(401);
     await staffLogin(outsider, PASSWORD).expect(429);
     await staffLogin(address(), PASSWORD).expect(200);
+  });
+
+  it('slows a staff account guessed from many addresses (429 + Retry-After, counted, alerted) without locking it for a new address', async () => {
+    const admin = await registerAdmin(app);
+    const staffLogin = (ip: string, password: string) =>
+      request(app.getHttpServer())
+        .post('/admin/auth/login')
+        .set('X-Forwarded-For', ip)
+        .send({ email: admin.email, password });
+    // Two failures from each of three addresses: none reaches the lock of its address (3),
+    // the sixth across addresses starts the slowdown (1 s).
+    for (let round = 0; round < 3; round++) {
+      const ip = address();
+      await staffLogin(ip, 'wrong password').expect(401);
+      await staffLogin(ip, 'wrong password').expect(401);
+    }
+    const tooSoon = await staffLogin(address(), PASSWORD).expect(429);
+    expect(tooSoon.headers['retry-after']).toBe('1');
+    expect(tooSoon.body.message).toMatch(/Too many/);
+    await sleep(1_100);
+    await staffLogin(address(), 'wrong password').expect(401); // the seventh doubles it
+    expect((await staffLogin(address(), PASSWORD).expect(429)).headers['retry-after']).toBe('2');
+    await sleep(2_100);
+    await staffLogin(address(), PASSWORD).expect(200);
+
+    const metrics = await request(app.getHttpServer())
+      .get('/metrics')
+      .set('Authorization', `Bearer ${METRICS_TOKEN}`)
+      .expect(200);
+    expect(metrics.text).toMatch(/logins_total\{context="admin",outcome="slowed"\} [2-9]/);
+    expect(await app.get(MetricsRecorder).sampleIfDue(true)).toBe(true);
+    const viewer = await staffWith(app, [Permission.MetricsRead]);
+    const alerts = await request(app.getHttpServer())
+      .get('/admin/metrics/alerts')
+      .set('Cookie', viewer.cookie)
+      .expect(200);
+    expect(alerts.body).toContainEqual(
+      expect.objectContaining({
+        name: 'staff logins slowed',
+        value: expect.any(Number),
+        breached: true,
+      }),
+    );
+  });
+
+  it('bounds successful logins of an account (429 + Retry-After), also in parallel, and no other account', async () => {
+    const user = await registerUser(app);
+    for (let round = 0; round < 5; round++)
+      await login(address(), user.email, PASSWORD).expect(200);
+    const refused = await login(address(), user.email, PASSWORD).expect(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.body.message).toBe('Too many logins to this account; try again later');
+    await login(address(), (await registerUser(app)).email, PASSWORD).expect(200);
+
+    // Racing past the ceiling: with 4 of 5 taken, 3 at once all find room, and one gets it.
+    const racing = await registerUser(app);
+    for (let round = 0; round < 4; round++)
+      await login(address(), racing.email, PASSWORD).expect(200);
+    const answers = await Promise.all(
+      Array.from({ length: 3 }, () => login(address(), racing.email, PASSWORD)),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 429, 429]);
   });
 
   it('counts wrong current passwords like failed logins, and ends the session at the limit', async () => {

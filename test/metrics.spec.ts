@@ -104,12 +104,23 @@ describe('metrics', () => {
       .get('/admin/metrics/alerts')
       .set('Cookie', admin.cookie)
       .expect(200);
+    type Alert = { name: string; breached: boolean; builtIn: boolean };
     expect(
-      alerts.body.map((alert: { name: string; breached: boolean }) => [alert.name, alert.breached]),
+      (alerts.body as Alert[])
+        .filter((alert) => !alert.builtIn)
+        .map((alert) => [alert.name, alert.breached]),
     ).toEqual([
       ['admins online', true],
       ['never', false],
     ]);
+    // Built in besides the configured rules: staff logins slowed down across addresses.
+    expect(alerts.body).toContainEqual(
+      expect.objectContaining({
+        name: 'staff logins slowed',
+        metric: 'logins.slowed',
+        builtIn: true,
+      }),
+    );
 
     const other = await staffWith(app, [Permission.UsersManage]);
     for (const path of ['/admin/metrics/alerts', '/admin/metrics/sessions.active']) {

@@ -25,6 +25,8 @@ describe('PostgreSQL outages', () => {
       ...urls,
       DATABASE_CONNECT_TIMEOUT_MS: '500',
       DATABASE_STATEMENT_TIMEOUT_MS: '1000',
+      LOGIN_ACCOUNT_MAX_FAILURES: '3',
+      LOGIN_IP_MAX_FAILURES: '10',
     });
   });
   afterAll(async () => {
@@ -75,4 +77,22 @@ describe('PostgreSQL outages', () => {
     },
     30_000,
   );
+
+  it('counts no login the outage answered 503 against the account or the address: everyone signs straight back in', async () => {
+    const users = await Promise.all([registerUser(app), registerUser(app), registerUser(app)]);
+    const login = (email: string) =>
+      http().post('/web/auth/login').send({ email, password: PASSWORD });
+    proxy.cut();
+    // Five rounds: past the account's lock (3) and, all from one address, past its limit (10).
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all(users.map((user) => login(user.email)));
+      statuses.push(...answers.map((answer) => answer.status));
+    }
+    expect(statuses).toEqual(Array.from({ length: 15 }, () => 503));
+
+    proxy.restore();
+    const after = await Promise.all(users.map((user) => login(user.email)));
+    expect(after.map((answer) => answer.status)).toEqual([200, 200, 200]);
+  }, 60_000);
 });

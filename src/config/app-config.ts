@@ -63,6 +63,13 @@ export interface LoginThrottleConfig {
   readonly accountMaxFailures: number;
   readonly lockoutMs: number;
   readonly lockoutMaxMs: number;
+  /** Staff failures across addresses before each attempt must wait a doubling interval. */
+  readonly slowdownAfterFailures: number;
+  readonly slowdownMs: number;
+  readonly slowdownMaxMs: number;
+  /** Successful logins of one account within the window, before 429. */
+  readonly accountMaxSuccesses: number;
+  readonly successWindowMs: number;
 }
 
 /** Registrations from one address (IPv6: one /64) within a window, before 429. */
@@ -303,6 +310,11 @@ export function toAppConfig(env: Env): AppConfig {
       accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
       lockoutMs: env.LOGIN_LOCKOUT_SECONDS * 1_000,
       lockoutMaxMs: env.LOGIN_LOCKOUT_MAX_SECONDS * 1_000,
+      slowdownAfterFailures: env.LOGIN_SLOWDOWN_AFTER_FAILURES,
+      slowdownMs: env.LOGIN_SLOWDOWN_SECONDS * 1_000,
+      slowdownMaxMs: env.LOGIN_SLOWDOWN_MAX_SECONDS * 1_000,
+      accountMaxSuccesses: env.LOGIN_ACCOUNT_MAX_SUCCESSES,
+      successWindowMs: env.LOGIN_ACCOUNT_SUCCESS_WINDOW_SECONDS * 1_000,
     },
     registration: {
       max: env.REGISTRATION_IP_MAX,

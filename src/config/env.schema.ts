@@ -226,6 +226,11 @@ export const envSchema = z.object({
   LOGIN_ACCOUNT_MAX_FAILURES: positiveInt(1_000).default(5),
   LOGIN_LOCKOUT_SECONDS: seconds(DAY).default(60),
   LOGIN_LOCKOUT_MAX_SECONDS: seconds(30 * DAY).default(3_600),
+  LOGIN_SLOWDOWN_AFTER_FAILURES: positiveInt(1_000_000).default(20),
+  LOGIN_SLOWDOWN_SECONDS: seconds(DAY).default(1),
+  LOGIN_SLOWDOWN_MAX_SECONDS: seconds(DAY).default(300),
+  LOGIN_ACCOUNT_MAX_SUCCESSES: positiveInt(1_000_000).default(30),
+  LOGIN_ACCOUNT_SUCCESS_WINDOW_SECONDS: seconds(DAY).default(60),
   REGISTRATION_IP_MAX: positiveInt(1_000_000).default(20),
   REGISTRATION_IP_WINDOW_SECONDS: seconds(DAY).default(3_600),
 

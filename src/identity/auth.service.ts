@@ -9,7 +9,7 @@ import {
 import type { User } from './entities/index.js';
 import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from './identity.options.js';
 import { LinkCodesService } from './link-codes.service.js';
-import { type Attempt, LoginThrottle } from './login-throttle.js';
+import { type Attempt, LoginThrottle, type RefusalReason } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SecurityEventsService } from './security-events.service.js';
 import { normalizeEmail, UsersService } from './users.service.js';
@@ -17,6 +17,7 @@ import { normalizeEmail, UsersService } from './users.service.js';
 /** The same answer for an unknown email, a wrong password, and a user the context refuses. */
 const INVALID_CREDENTIALS = 'Invalid email or password';
 const TOO_MANY_LOGINS = 'Too many failed logins; try again later';
+const TOO_MANY_SUCCESSES = 'Too many logins to this account; try again later';
 
 export interface LoggedIn {
   readonly user: User;
@@ -58,7 +59,8 @@ export class AuthService {
   /**
    * Reserves the attempt before the password is checked (a refused attempt costs no
    * hashing, and parallel attempts cannot pass the limit), always verifies a hash (unknown
-   * accounts against a decoy, so timing does not tell), and counts only failures.
+   * accounts against a decoy, so timing does not tell), and counts only failures: an attempt
+   * the server could not judge (the database away, a timeout) gives its slots back.
    */
   async login(
     context: string,
@@ -68,9 +70,14 @@ export class AuthService {
   ): Promise<LoggedIn> {
     const address = normalizeEmail(email);
     const requiredRole = this.options.contexts[context]?.requiredRole;
-    const attempt = await this.reserve(context, address, client, TOO_MANY_LOGINS);
-    const user = await this.users.findByEmail(address);
-    const passwordMatches = await this.hasher.verify(user?.passwordHash, password);
+    const attempt = await this.reserve(context, address, client, { login: true });
+    const { user, passwordMatches } = await judged(attempt, async () => {
+      const found = await this.users.findByEmail(address);
+      return {
+        user: found,
+        passwordMatches: await this.hasher.verify(found?.passwordHash, password),
+      };
+    });
     const roleAllowed =
       requiredRole === undefined || (user?.role as string | undefined) === requiredRole;
     const disabled = user?.disabledAt != null;
@@ -89,7 +96,9 @@ export class AuthService {
       });
       throw new UnauthorizedException(INVALID_CREDENTIALS);
     }
-    await attempt.succeeded();
+    const success = await attempt.succeeded();
+    if (!success.allowed)
+      throw new TooManyRequestsException(TOO_MANY_SUCCESSES, success.retryAfterSeconds);
     const created = await this.sessions.create(context, user.id, client);
     await this.users.recordLogin(user.id);
     await this.events.record({ type: 'login.succeeded', context, userId: user.id, client });
@@ -201,14 +210,11 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<void> {
     const user = await this.users.get(userId);
-    const attempt = await this.reserve(
-      context,
-      normalizeEmail(user.email),
-      client,
-      'Too many wrong passwords; log in again later',
-      sessionId,
-    );
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
+    const attempt = await this.reserve(context, normalizeEmail(user.email), client, {
+      endSession: sessionId,
+    });
+    const matches = await judged(attempt, () => this.hasher.verify(user.passwordHash, password));
+    if (!matches) {
       await this.recordFailure('password.failed', context, userId, client, attempt, {});
       if (attempt.locks) {
         await this.sessions.revoke(context, sessionId);
@@ -236,18 +242,21 @@ export class AuthService {
     context: string,
     email: string,
     client: ClientInfo,
-    refusal: string,
-    endSession?: string,
+    { login = false, endSession }: { login?: boolean; endSession?: string },
   ): Promise<Attempt> {
     const reservation = await this.throttle.reserve({
       context,
       email,
       ip: client.ipAddress,
       lockPerAddress: this.options.contexts[context]?.lockPerAddress === true,
+      login,
     });
     if (reservation.allowed) return reservation.attempt;
     if (endSession !== undefined) await this.sessions.revoke(context, endSession);
-    throw new TooManyRequestsException(refusal, reservation.retryAfterSeconds);
+    throw new TooManyRequestsException(
+      refusalMessage(reservation.reason, endSession !== undefined),
+      reservation.retryAfterSeconds,
+    );
   }
 
   private async recordFailure(
@@ -259,14 +268,30 @@ export class AuthService {
     details: Record<string, string>,
   ): Promise<void> {
     await this.events.record({ type, context, userId, client, details });
-    if (attempt.locks) {
-      await this.events.record({
-        type: 'login.locked',
-        context,
-        userId,
-        client,
-        details: details.email === undefined ? {} : { email: details.email },
-      });
-    }
+    const email: Record<string, string> =
+      details.email === undefined ? {} : { email: details.email };
+    if (attempt.slows)
+      await this.events.record({ type: 'login.slowed', context, userId, client, details: email });
+    if (attempt.locks)
+      await this.events.record({ type: 'login.locked', context, userId, client, details: email });
   }
+}
+
+/**
+ * Runs the part of an attempt that decides it. Its throwing is the server's failure, not the
+ * client's (the database away, a timeout): the attempt's slots are given back, so an outage
+ * counts against nobody.
+ */
+async function judged<Result>(attempt: Attempt, decide: () => Promise<Result>): Promise<Result> {
+  try {
+    return await decide();
+  } catch (error) {
+    await attempt.abandoned();
+    throw error;
+  }
+}
+
+function refusalMessage(reason: RefusalReason, sessionCheck: boolean): string {
+  if (reason === 'successes') return TOO_MANY_SUCCESSES;
+  return sessionCheck ? 'Too many wrong passwords; log in again later' : TOO_MANY_LOGINS;
 }

@@ -33,6 +33,17 @@ export interface LoginThrottleOptions {
   readonly accountMaxFailures: number;
   readonly lockoutMs: number;
   readonly lockoutMaxMs: number;
+  /**
+   * Where the lock is per address (staff), failures of one account across all addresses
+   * past this many slow it down instead: each further failure doubles the least interval
+   * between attempts on the account (from `slowdownMs` up to `slowdownMaxMs`); sooner is 429.
+   */
+  readonly slowdownAfterFailures: number;
+  readonly slowdownMs: number;
+  readonly slowdownMaxMs: number;
+  /** Successful logins of one account within the window (each costs a hash and a session). */
+  readonly accountMaxSuccesses: number;
+  readonly successWindowMs: number;
 }
 
 /** What `IdentityModule.forRoot` needs; no configuration shape of the host is assumed. */
@@ -66,6 +77,11 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
   accountMaxFailures: 5,
   lockoutMs: 60_000,
   lockoutMaxMs: 3_600_000,
+  slowdownAfterFailures: 20,
+  slowdownMs: 1_000,
+  slowdownMaxMs: 300_000,
+  accountMaxSuccesses: 30,
+  successWindowMs: 60_000,
 };
 
 /** The options with every default applied. */

@@ -12,6 +12,8 @@ export type IdentityEventType =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.locked'
+  /** A failure that set or lengthened the slowdown of an account across addresses. */
+  | 'login.slowed'
   | 'logout'
   | 'session.revoked'
   | 'sessions.revoked'

@@ -19,6 +19,7 @@ const LOGIN_OUTCOMES: Readonly<Record<string, string>> = {
   'login.succeeded': 'ok',
   'login.failed': 'failed',
   'login.locked': 'locked',
+  'login.slowed': 'slowed',
 };
 
 /**
@@ -132,7 +133,7 @@ export class ProcessMetrics implements OnModuleInit {
   private logins(): void {
     const logins = this.registry.counter(
       'logins_total',
-      'Password logins by context and outcome (ok, failed, locked)',
+      'Password logins by context and outcome (ok, failed, locked, slowed)',
       ['context', 'outcome'],
     );
     this.events.onRecorded((event) => {

@@ -31,6 +31,33 @@ interface SessionRow {
 
 const ACTIVE = 'NOT s.revoked AND s.expires_at > now()';
 
+const SUMMARY_COLUMNS =
+  's.id, s.application_context, s.created_at, s.last_activity, s.expires_at, s.ip_address, s.user_agent, s.session_data';
+
+interface SummaryRow {
+  id: string;
+  application_context: string;
+  created_at: Date;
+  last_activity: Date;
+  expires_at: Date;
+  ip_address: string | null;
+  user_agent: string | null;
+  session_data: Record<string, unknown> | null;
+}
+
+function summaryOf(row: SummaryRow): SessionSummary {
+  return {
+    id: row.id,
+    context: row.application_context,
+    createdAt: row.created_at,
+    lastActivity: row.last_activity,
+    expiresAt: row.expires_at,
+    ipAddress: row.ip_address,
+    userAgent: row.user_agent,
+    data: row.session_data ?? {},
+  };
+}
+
 /**
  * Every SQL statement that touches `sessions` is here; users and permissions are reached
  * only through the PrincipalSource. The statements on a request's path are prepared on
@@ -143,32 +170,54 @@ export class SessionRepository {
 
   /** The user's active sessions, newest first; in one context, or in every one. */
   async listActive(userId: string, context?: string): Promise<SessionSummary[]> {
-    const rows: Array<{
-      id: string;
-      application_context: string;
-      created_at: Date;
-      last_activity: Date;
-      expires_at: Date;
-      ip_address: string | null;
-      user_agent: string | null;
-      session_data: Record<string, unknown> | null;
-    }> = await this.dataSource.query(
-      `SELECT id, application_context, created_at, last_activity, expires_at, ip_address, user_agent, session_data
-       FROM sessions s
+    const rows: SummaryRow[] = await this.dataSource.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM sessions s
        WHERE s.user_id = $1 AND ($2::varchar IS NULL OR s.application_context = $2) AND ${ACTIVE}
        ORDER BY created_at DESC`,
       [userId, context ?? null],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      context: row.application_context,
-      createdAt: row.created_at,
-      lastActivity: row.last_activity,
-      expiresAt: row.expires_at,
-      ipAddress: row.ip_address,
-      userAgent: row.user_agent,
-      data: row.session_data ?? {},
-    }));
+    return rows.map(summaryOf);
+  }
+
+  /**
+   * A keyset page of the user's active sessions in one context, newest first: at most `limit`,
+   * after the session `after` (the last of the previous page) when given.
+   */
+  async pageActive(
+    userId: string,
+    context: string,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<SessionSummary[]> {
+    const rows: SummaryRow[] = await this.dataSource.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM sessions s
+       WHERE s.user_id = $1 AND s.application_context = $2 AND ${ACTIVE}
+         AND ($3::varchar IS NULL OR (s.created_at, s.id) <
+           (SELECT c.created_at, c.id FROM sessions c WHERE c.id = $3 AND c.user_id = $1))
+       ORDER BY s.created_at DESC, s.id DESC
+       LIMIT $4`,
+      [userId, context, page.after ?? null, page.limit],
+    );
+    return rows.map(summaryOf);
+  }
+
+  /** The newest `perContext` active sessions of the user in each context, and how many each has. */
+  async newestActive(
+    userId: string,
+    perContext: number,
+  ): Promise<{ sessions: SessionSummary[]; counts: Record<string, number> }> {
+    const rows: Array<SummaryRow & { rank: number; total: number }> = await this.dataSource.query(
+      `SELECT * FROM (
+         SELECT ${SUMMARY_COLUMNS},
+           row_number() OVER (PARTITION BY application_context ORDER BY created_at DESC, id DESC)::int AS rank,
+           count(*) OVER (PARTITION BY application_context)::int AS total
+         FROM sessions s WHERE s.user_id = $1 AND ${ACTIVE}) ranked
+       WHERE rank <= $2
+       ORDER BY created_at DESC, id DESC`,
+      [userId, perContext],
+    );
+    const counts: Record<string, number> = {};
+    for (const row of rows) counts[row.application_context] = row.total;
+    return { sessions: rows.map(summaryOf), counts };
   }
 
   /** Whether a session is active now (not revoked, not expired), read from PostgreSQL. */

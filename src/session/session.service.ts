@@ -143,6 +143,34 @@ export class SessionService {
     return this.repository.listActive(userId, context);
   }
 
+  /**
+   * A page of the user's active sessions in one context, newest first (keyset: `after` is the
+   * id of the last session of the previous page), and the cursor of the next page, if any.
+   */
+  async page(
+    userId: string,
+    context: string,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<{ items: SessionSummary[]; nextCursor: string | null }> {
+    const found = await this.repository.pageActive(userId, context, {
+      limit: page.limit + 1,
+      after: page.after,
+    });
+    const items = found.slice(0, page.limit);
+    return {
+      items,
+      nextCursor: found.length > page.limit ? (items.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  /** The newest `perContext` active sessions of the user in each context, and how many each has. */
+  newest(
+    userId: string,
+    perContext: number,
+  ): Promise<{ sessions: SessionSummary[]; counts: Record<string, number> }> {
+    return this.repository.newestActive(userId, perContext);
+  }
+
   /** Whether a session is active now, from PostgreSQL (optionally inside a transaction). */
   isActive(sessionId: string, manager?: EntityManager): Promise<boolean> {
     return this.repository.isActive(sessionId, manager);

@@ -18,6 +18,23 @@ export interface Point {
 
 type AlertRule = ConfigurationOf<'alert-rules'>['rules'][number];
 
+/**
+ * Judged besides the active alert-rules (a configured rule of the same name replaces one):
+ * staff passwords being guessed from many addresses must not go unnoticed.
+ */
+const BUILT_IN_RULES: readonly AlertRule[] = [
+  {
+    name: 'staff logins slowed',
+    metric: 'logins.slowed',
+    tags: { context: AppContext.Admin },
+    op: '>',
+    threshold: 0,
+    severity: 'critical',
+    description:
+      'A staff account failed logins from many addresses and is being slowed down: its password is being guessed',
+  },
+];
+
 const COMPARE: Readonly<Record<AlertRule['op'], (value: number, threshold: number) => boolean>> = {
   '>': (value, threshold) => value > threshold,
   '>=': (value, threshold) => value >= threshold,
@@ -58,11 +75,20 @@ export class MetricSeries {
     });
   }
 
-  /** Each rule of the active alert-rules configuration, with the latest matching sample. */
+  /**
+   * Each rule of the active alert-rules configuration, then the built-in ones it does not
+   * replace, with the latest matching sample.
+   */
   async alerts() {
-    const rules = (await this.configurations.active('alert-rules'))?.rules ?? [];
+    const configured = (await this.configurations.active('alert-rules'))?.rules ?? [];
+    const builtIn = BUILT_IN_RULES.filter(
+      (rule) => !configured.some((own) => own.name === rule.name),
+    );
     return Promise.all(
-      rules.map(async (rule) => {
+      [
+        ...configured.map((rule) => ({ rule, builtIn: false })),
+        ...builtIn.map((rule) => ({ rule, builtIn: true })),
+      ].map(async ({ rule, builtIn }) => {
         const rows: Array<{ metric_value: string; recorded_at: Date }> = await this.admin.query(
           `SELECT metric_value, recorded_at FROM system_metrics
            WHERE metric_name = $1 AND tags @> $2::jsonb
@@ -73,6 +99,7 @@ export class MetricSeries {
         const value = latest === undefined ? null : Number(latest.metric_value);
         return {
           ...rule,
+          builtIn,
           value,
           recordedAt: latest?.recorded_at.toISOString() ?? null,
           breached: value !== null && COMPARE[rule.op](value, rule.threshold),

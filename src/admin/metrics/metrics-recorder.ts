@@ -27,7 +27,7 @@ export interface Sample {
 /**
  * Samples what the admin process can measure with its own credentials into
  * `system_metrics`, every `metrics.sampleIntervalSeconds`: active sessions per context,
- * logins and lock-outs since the last sample, Redis memory, hit ratio and keys per
+ * logins, lock-outs and slowdowns since the last sample, Redis memory, hit ratio and keys per
  * namespace, pending cache invalidations. Several admin processes take one sample per
  * interval between them (a transaction-scoped advisory lock, and the time of the last one).
  */
@@ -104,6 +104,7 @@ export class MetricsRecorder implements OnApplicationBootstrap, OnModuleDestroy 
       ['login.succeeded', 'logins.succeeded'],
       ['login.failed', 'logins.failed'],
       ['login.locked', 'logins.locked'],
+      ['login.slowed', 'logins.slowed'],
     ] as const) {
       for (const context of this.sessions.contexts) {
         const count = counts.find((row) => row.type === type && row.context === context)?.count;

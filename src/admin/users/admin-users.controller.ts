@@ -44,6 +44,8 @@ import { StaffRules } from './staff-rules.js';
 import { securityEventView, staffSessionView, staffUserView } from './user-views.js';
 
 const LATEST_EVENTS = 20;
+/** Live sessions shown per application in a user's detail, newest first; the rest are counted. */
+const SESSIONS_SHOWN = 20;
 
 /**
  * Staff actions on users: search, details, account state, permissions, role, sessions,
@@ -81,20 +83,24 @@ export class AdminUsersController {
   @Get(':id')
   @ApiOperation({
     summary:
-      'A user: permissions and live sessions per application, Telegram link, latest security events',
+      'A user: permissions and the newest live sessions per application (the rest counted), Telegram link, latest security events',
   })
   async get(@Param() { id }: UserIdParams) {
     const user = await this.users.get(id);
-    const [permissions, sessions, events] = await Promise.all([
+    const [permissions, { sessions, counts }, events] = await Promise.all([
       this.users.permissionsByContext(id),
-      this.sessions.list(id),
+      this.sessions.newest(id, SESSIONS_SHOWN),
       this.events.latestOf(id, LATEST_EVENTS),
     ]);
+    const contexts = Object.keys(permissions);
     const byContext = Object.fromEntries(
-      Object.keys(permissions).map((context) => [
+      contexts.map((context) => [
         context,
         sessions.filter((session) => session.context === context).map(staffSessionView),
       ]),
+    );
+    const notShown = Object.fromEntries(
+      contexts.map((context) => [context, Math.max(0, (counts[context] ?? 0) - SESSIONS_SHOWN)]),
     );
     const linked = sessions.find((session) => session.context === (AppContext.Telegram as string))
       ?.data.telegramUserId;
@@ -102,6 +108,7 @@ export class AdminUsersController {
       user: staffUserView(user),
       permissions,
       sessions: byContext,
+      sessionsNotShown: notShown,
       telegram: typeof linked === 'string' ? { telegramUserId: linked } : null,
       securityEvents: events.map(securityEventView),
     };

@@ -29,15 +29,16 @@ const UNAVAILABLE_MESSAGES = [
 
 /** The database could not be reached or did not answer in time: the request gets 503, not 500. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Not `instanceof Error`: a socket error of the driver may come from another realm (a VM
+  // context), and it is its code that tells.
+  if (typeof error !== 'object' || error === null) return false;
   const cause = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
-  const code = (cause as { code?: unknown }).code;
+  const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&
     (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NETWORK.has(code))
   ) {
     return true;
   }
-  const message = cause instanceof Error ? cause.message : error.message;
-  return UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.some((text) => message.includes(text));
 }

@@ -9,6 +9,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  Query,
   Req,
   Res,
   type Type,
@@ -31,7 +32,13 @@ import {
   CurrentSession,
   LoggedInUser,
 } from './authenticated.js';
-import { ChangePasswordDto, CredentialsDto, SessionIdParams } from './dto.js';
+import {
+  ChangePasswordDto,
+  CredentialsDto,
+  SESSION_PAGE,
+  SessionIdParams,
+  SessionPageQuery,
+} from './dto.js';
 import { LoginBodyGuard } from './guards.js';
 import { clearSessionCookie, presentedToken, setSessionCookie } from './session-token.js';
 import { sessionSummaryView, sessionView, userView } from './views.js';
@@ -43,6 +50,8 @@ type Reply = FastifyReply;
  * fields are refused, and the message names each field.
  */
 const VALID = createValidationPipe();
+/** Where a page of sessions names the next one (the body stays a plain list). */
+const NEXT_CURSOR_HEADER = 'x-next-cursor';
 
 /** Which auth routes one context mounts (`IdentityModule.forFeature`). */
 export interface AuthRoutesOptions {
@@ -132,10 +141,21 @@ export function authControllerFor(
     }
 
     @Get('sessions')
-    @ApiOperation({ summary: "The user's active sessions in this application" })
-    async list(@CurrentSession() current: AuthenticatedSession) {
-      const sessions = await this.sessions.list(current.user.id, context);
-      return sessions.map((summary) => sessionSummaryView(summary, current.session.id));
+    @ApiOperation({
+      summary:
+        "The user's active sessions in this application, newest first, a page at a time (keyset: the next page's cursor is in X-Next-Cursor)",
+    })
+    async list(
+      @CurrentSession() current: AuthenticatedSession,
+      @Query(VALID) query: SessionPageQuery,
+      @Res({ passthrough: true }) reply: Reply,
+    ) {
+      const page = await this.sessions.page(current.user.id, context, {
+        limit: query.limit ?? SESSION_PAGE.fallback,
+        after: query.cursor,
+      });
+      if (page.nextCursor !== null) void reply.header(NEXT_CURSOR_HEADER, page.nextCursor);
+      return page.items.map((summary) => sessionSummaryView(summary, current.session.id));
     }
 
     @Delete('sessions/:id')

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { PageLimit } from '../../common/http/query-fields.js';
 
 const PASSWORD_LENGTH = 'must be 8 to 128 characters';
 
@@ -32,4 +33,17 @@ export class SessionIdParams {
   @ApiProperty({ description: 'The session id (sha256 of its token, hex)' })
   @IsString()
   id!: string;
+}
+
+/** Sessions listed per page by default, and at most. */
+export const SESSION_PAGE = { fallback: 50, max: 100 } as const;
+
+export class SessionPageQuery {
+  @PageLimit(SESSION_PAGE.max, SESSION_PAGE.fallback)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The X-Next-Cursor header of the previous page' })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'cursor must be the X-Next-Cursor of a previous page' })
+  cursor?: string;
 }
