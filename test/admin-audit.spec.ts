@@ -1,7 +1,10 @@
 import type { Response } from 'supertest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppContext, Database } from '../src/common/app-context.js';
+import { randomUUID } from 'node:crypto';
+import { AUDIT_TOPIC } from '../src/admin/audit/audit-entry.js';
 import { Permission } from '../src/common/permissions.js';
+import { WebOutbox } from '../src/web/index.js';
 import { auditRows, database, http, type Staff, staff, staffWith } from './support/admin.js';
 import { startTestApp } from './support/test-app.js';
 import { eventually } from './support/eventually.js';
@@ -17,19 +20,24 @@ describe('the audit trail', () => {
   });
   afterAll(() => app.close());
 
-  it('leaves exactly one audit row per staff action, with actor, resource, values, address, agent and request id', async () => {
+  it('leaves exactly one audit row per staff action, with actor, resource, values, address, agent, the server’s request id and the client’s beside it', async () => {
     const target = await registerUser(app, 'audited');
     const agent = 'audit-test-agent';
+    /** The server's own ids of the requests made, in order. */
+    const served: string[] = [];
     const act = async (
       call: ReturnType<ReturnType<typeof http>['put']>,
       status: number,
       requestId: string,
     ) => {
-      await call
+      const response = await call
         .set('Cookie', admin.cookie)
         .set('User-Agent', agent)
         .set('X-Request-Id', requestId)
         .expect(status);
+      const own = response.headers['x-request-id'] as string;
+      expect(own).toMatch(/^[0-9a-f-]{36}$/);
+      served.push(own);
     };
     const base = `audit-${Date.now()}`;
     await act(
@@ -62,13 +70,13 @@ describe('the audit trail', () => {
     );
 
     const rows = await auditRows(app, { resourceId: target.id });
-    expect(rows.map((row) => [row.action, row.request_id])).toEqual([
-      ['user.permission.granted', `${base}-1`],
-      ['user.permission.revoked', `${base}-2`],
-      ['user.role.changed', `${base}-3`],
-      ['user.updated', `${base}-4`],
-      ['user.sessions.revoked', `${base}-5`],
-      ['user.deleted', `${base}-6`],
+    expect(rows.map((row) => [row.action, row.request_id, row.client_request_id])).toEqual([
+      ['user.permission.granted', served[0], `${base}-1`],
+      ['user.permission.revoked', served[1], `${base}-2`],
+      ['user.role.changed', served[2], `${base}-3`],
+      ['user.updated', served[3], `${base}-4`],
+      ['user.sessions.revoked', served[4], `${base}-5`],
+      ['user.deleted', served[5], `${base}-6`],
     ]);
     for (const row of rows) {
       expect(row).toEqual(
@@ -79,8 +87,10 @@ describe('the audit trail', () => {
           user_agent: agent,
           source: Database.Identity,
           message_id: expect.any(String),
+          origin_process: 'web,admin,telegram',
         }),
       );
+      expect(Math.abs(row.received_at.getTime() - row.created_at.getTime())).toBeLessThan(5_000);
     }
     expect(rows[2]?.old_values).toEqual({ role: 'user' });
     expect(rows[2]?.new_values).toEqual({ role: 'admin' });
@@ -125,6 +135,38 @@ describe('the audit trail', () => {
     );
     expect(anonymous).toHaveLength(1);
     expect(anonymous[0]?.admin_id).toBeNull();
+  });
+
+  it('stamps the source database and the arrival time itself, whatever a message claims', async () => {
+    const forger = randomUUID();
+    // What any process holding the web database's credentials could write.
+    await database(app, Database.Web).transaction((manager) =>
+      app.get(WebOutbox).add(manager, AUDIT_TOPIC, {
+        actorId: forger,
+        action: 'rate.changed',
+        resourceType: 'rate',
+        resourceId: 'USD/EUR',
+        oldValues: null,
+        newValues: null,
+        ipAddress: null,
+        userAgent: null,
+        requestId: 'chosen-by-the-writer',
+        at: '2001-01-01T00:00:00.000Z',
+        originProcess: 'admin',
+        source: 'admin',
+      }),
+    );
+    const before = Date.now();
+    await eventually(async () => (await auditRows(app, { actor: forger })).length === 1);
+    const [row] = await auditRows(app, { actor: forger });
+    expect(row).toEqual(
+      expect.objectContaining({
+        source: Database.Web,
+        origin_process: 'admin',
+        created_at: new Date('2001-01-01T00:00:00.000Z'),
+      }),
+    );
+    expect(row!.received_at.getTime()).toBeGreaterThan(before - 5_000);
   });
 
   it('refuses to change or remove any audit row, whoever asks', async () => {

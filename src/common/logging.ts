@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Level, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
-import { newRequestId } from './http/request-id.js';
+import { clientRequestIdOf, newRequestId } from './http/request-id.js';
 
 /**
  * Fields of a database error (TypeORM's QueryFailedError copies the driver's onto itself)
@@ -60,10 +60,11 @@ export function createLogger(level: LevelWithSilent): PinoLogger {
   });
 }
 
-/** The request being served, and its id. */
+/** The request being served, its id, and the id its client sent (if any). */
 interface RequestContext {
   readonly request: IncomingMessage;
   readonly id: string;
+  readonly clientId: string | undefined;
 }
 
 /**
@@ -80,20 +81,31 @@ export function withRequestContext<Args extends unknown[]>(
   handler: (request: IncomingMessage, ...rest: Args) => void,
 ): (request: IncomingMessage, ...rest: Args) => void {
   return (request, ...rest) =>
-    currentRequest.run({ request, id: newRequestId(request) }, handler, request, ...rest);
+    currentRequest.run(
+      { request, id: newRequestId(), clientId: clientRequestIdOf(request) },
+      handler,
+      request,
+      ...rest,
+    );
 }
 
 /**
  * The id of the request being served (Fastify's `genReqId`: error bodies, the response
  * header); a new one outside `withRequestContext` (requests injected in tests).
  */
-export function currentRequestId(request: IncomingMessage): string {
-  return currentRequest.getStore()?.id ?? newRequestId(request);
+export function currentRequestId(): string {
+  return currentRequest.getStore()?.id ?? newRequestId();
+}
+
+/** The id the client of the request being served sent, if it was safe to keep. */
+export function currentClientRequestId(request: IncomingMessage): string | undefined {
+  const store = currentRequest.getStore();
+  return store === undefined ? clientRequestIdOf(request) : store.clientId;
 }
 
 /** A request as it is logged: its id, method and path only — no headers, query or body. */
-function requestFields({ request, id }: RequestContext) {
-  return { id, method: request.method, path: (request.url ?? '').split('?')[0] };
+function requestFields({ request, id, clientId }: RequestContext) {
+  return { id, clientId, method: request.method, path: (request.url ?? '').split('?')[0] };
 }
 
 /**
@@ -117,7 +129,7 @@ export function logRequest(
   if (level === 'info' && request.url?.startsWith('/health')) return;
   log[level](
     {
-      req: requestFields({ request, id }),
+      req: requestFields({ request, id, clientId: currentClientRequestId(request) }),
       res: { statusCode },
       responseTime: Math.round(elapsedMs),
     },

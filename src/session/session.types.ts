@@ -42,8 +42,10 @@ export interface SessionSummary {
 export interface ClientInfo {
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
-  /** The id of the request, when there is one: trails that record the client can name it. */
+  /** The server's id of the request, when there is one: trails that record the client can name it. */
   readonly requestId?: string;
+  /** The request id the client sent, if any (a claim: the client chose it). */
+  readonly clientRequestId?: string;
 }
 
 /** How long a session lives: `idleMs` after its last extension, never past `absoluteMs` after login. */

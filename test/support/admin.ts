@@ -52,8 +52,12 @@ export interface AuditRow {
   ip_address: string | null;
   user_agent: string | null;
   request_id: string | null;
+  client_request_id: string | null;
+  origin_process: string | null;
   source: string;
   message_id: string | null;
+  created_at: Date;
+  received_at: Date;
 }
 
 /** Delivers pending audit messages, then reads the rows of one resource (or actor). */

@@ -14,9 +14,14 @@ export interface AuditEntry {
   readonly newValues: Record<string, unknown> | null;
   readonly ipAddress: string | null;
   readonly userAgent: string | null;
+  /** The server's id of the request. */
   readonly requestId: string | null;
+  /** The request id the client sent, if any. */
+  readonly clientRequestId?: string | null;
   /** When the action happened, ISO 8601. */
   readonly at: string;
+  /** The applications of the process that wrote the entry (stamped by AuditTrail). */
+  readonly originProcess?: string;
 }
 
 /** The staff member acting, and from where. */
@@ -44,6 +49,7 @@ export function auditEntry(actor: Actor, what: AuditedAction, at = new Date()): 
     ipAddress: actor.client.ipAddress,
     userAgent: actor.client.userAgent,
     requestId: actor.client.requestId ?? null,
+    clientRequestId: actor.client.clientRequestId ?? null,
     at: at.toISOString(),
   };
 }

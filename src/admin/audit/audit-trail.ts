@@ -4,10 +4,12 @@ import {
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { Database } from '../../common/app-context.js';
+import type { AppConfig } from '../../config/app-config.js';
 import { Outbox, type OutboxMessage, OutboxRelay } from '../../database/outbox.js';
 import { SecurityEventsService } from '../../identity/index.js';
 import { WebOutbox } from '../../web/index.js';
@@ -24,18 +26,27 @@ const RELAY_INTERVAL_MS = 1_000;
  * identity and web databases a message in that database's outbox, which a relay here
  * delivers into `audit_logs` (at least once: if the admin database is away, the message
  * waits in the outbox) and the unique (source, message_id) key takes once.
+ *
+ * A message's actor, time, request id and origin are what its writer said: any process
+ * holding that database's credentials could write one. What the row knows for itself is the
+ * database it came from (`source`, by the relay that read it) and when it arrived
+ * (`received_at`, the admin database's clock). docs/admin.md says what that proves.
  */
 @Injectable()
 export class AuditTrail implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly identityOutbox: Outbox;
   private readonly relays: ReadonlyArray<OutboxRelay<AuditEntry>>;
+  /** The applications this process runs, written into every entry it makes. */
+  private readonly originProcess: string;
 
   constructor(
     @InjectDataSource(Database.Admin) private readonly admin: DataSource,
     @InjectDataSource(Database.Identity) identity: DataSource,
     private readonly webOutbox: WebOutbox,
     private readonly events: SecurityEventsService,
+    config: ConfigService<AppConfig, true>,
   ) {
+    this.originProcess = config.get('contexts', { infer: true }).join(',');
     this.identityOutbox = new Outbox(identity);
     this.relays = [
       new OutboxRelay(
@@ -52,7 +63,7 @@ export class AuditTrail implements OnModuleInit, OnApplicationBootstrap, OnModul
     // Staff logins, logouts and failed logins are recorded by identity: their audit message
     // commits with the security event.
     this.events.recordAlongWith(isAuditedStaffEvent, async (manager, event) => {
-      await this.identityOutbox.add(manager, AUDIT_TOPIC, auditEntryOfEvent(event));
+      await this.identityOutbox.add(manager, AUDIT_TOPIC, this.stamped(auditEntryOfEvent(event)));
       this.nudgeSoon();
     });
   }
@@ -67,19 +78,23 @@ export class AuditTrail implements OnModuleInit, OnApplicationBootstrap, OnModul
 
   /** In the transaction of a change to the identity database. */
   async inIdentity(manager: EntityManager, entry: AuditEntry): Promise<void> {
-    await this.identityOutbox.add(manager, AUDIT_TOPIC, entry);
+    await this.identityOutbox.add(manager, AUDIT_TOPIC, this.stamped(entry));
     this.nudgeSoon();
   }
 
   /** In the transaction of a change to the web database. */
   async inWeb(manager: EntityManager, entry: AuditEntry): Promise<void> {
-    await this.webOutbox.add(manager, AUDIT_TOPIC, entry);
+    await this.webOutbox.add(manager, AUDIT_TOPIC, this.stamped(entry));
     this.nudgeSoon();
   }
 
   /** In the transaction of a change to the admin database: the row itself. */
   async inAdmin(manager: EntityManager, entry: AuditEntry): Promise<void> {
-    await manager.insert(AuditLog, rowOf(entry, Database.Admin, null));
+    await manager.insert(AuditLog, rowOf(this.stamped(entry), Database.Admin, null));
+  }
+
+  private stamped(entry: AuditEntry): AuditEntry {
+    return { ...entry, originProcess: this.originProcess };
   }
 
   /** Delivers what is due now (tests, and right after a change). */
@@ -120,6 +135,8 @@ function rowOf(
     ipAddress: entry.ipAddress,
     userAgent: entry.userAgent,
     requestId: entry.requestId,
+    clientRequestId: entry.clientRequestId ?? null,
+    originProcess: entry.originProcess ?? null,
     source,
     messageId,
     createdAt: new Date(entry.at),

@@ -34,6 +34,7 @@ export function auditEntryOfEvent(event: RecordedSecurityEvent): AuditEntry {
     ipAddress: event.client.ipAddress,
     userAgent: event.client.userAgent,
     requestId: event.client.requestId ?? null,
+    clientRequestId: event.client.clientRequestId ?? null,
     at: event.occurredAt.toISOString(),
   };
 }

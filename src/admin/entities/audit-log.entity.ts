@@ -40,10 +40,19 @@ export class AuditLog {
   @Column({ name: 'user_agent', type: 'text', nullable: true })
   userAgent!: string | null;
 
+  /** The id the server gave the request (never one a client chose). */
   @Column({ name: 'request_id', type: 'varchar', length: 128, nullable: true })
   requestId!: string | null;
 
-  /** The database of the change (identity, web, admin). */
+  /** The X-Request-Id the client (or its proxy) sent, if any: a claim, kept for correlation. */
+  @Column({ name: 'client_request_id', type: 'varchar', length: 128, nullable: true })
+  clientRequestId!: string | null;
+
+  /** The applications of the process that wrote the message, as that process said. */
+  @Column({ name: 'origin_process', type: 'varchar', length: 100, nullable: true })
+  originProcess!: string | null;
+
+  /** The database the message came from (identity, web, admin): known to the relay, not claimed. */
   @Column({ type: 'varchar', length: 20, default: 'admin' })
   source!: string;
 
@@ -51,7 +60,11 @@ export class AuditLog {
   @Column({ name: 'message_id', type: 'varchar', length: 64, nullable: true })
   messageId!: string | null;
 
-  /** When the action happened (not when its row arrived). */
+  /** When the action happened, as the message says (not when its row arrived). */
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** When the row arrived, by the admin database's clock: no message can choose it. */
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt!: Date;
 }

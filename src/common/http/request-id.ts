@@ -6,8 +6,16 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** An incoming id is kept (to follow a request through a proxy) only if it is plainly safe to log. */
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** A new request's id: the one a proxy sent if it is plainly safe to log, else a new UUID. */
-export function newRequestId(request: IncomingMessage): string {
+/**
+ * A new request's own id: always the server's, so that no client can choose what the logs
+ * and the audit trail name a request by (or make two requests share one).
+ */
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+/** The id a client or proxy sent, if it is plainly safe to log: kept beside the server's own. */
+export function clientRequestIdOf(request: IncomingMessage): string | undefined {
   const incoming = request.headers[REQUEST_ID_HEADER];
-  return typeof incoming === 'string' && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && ACCEPTABLE_ID.test(incoming) ? incoming : undefined;
 }
