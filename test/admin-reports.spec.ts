@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import { ReportsService } from '../src/admin/reports/reports.service.js';
 import { AppContext, Database } from '../src/common/app-context.js';
@@ -59,7 +60,7 @@ describe('admin: reports', () => {
       .buffer(true)
       .parse(raw);
 
-  it('generates an orders report in the background and streams it as RFC 4180 CSV with its row count, size and checksum', async () => {
+  it('generates an orders report in the background and streams it as RFC 4180 CSV with its row count, size and checksum, auditing each download', async () => {
     const day = new Date(Date.UTC(2001, 0, 1 + Math.floor(Math.random() * 300)));
     await ordersOn(day, 2_500);
     const requested = await http(app)
@@ -91,8 +92,18 @@ describe('admin: reports', () => {
       /^[0-9a-f-]{36},[0-9a-f-]{36},USD,EUR,101\.00000000,0\.90000000,90\.90000000,completed,2001-/,
     );
 
+    await download(requested.body.id).expect(200);
     const audit = await auditRows(app, { resourceId: requested.body.id });
-    expect(audit.map((row) => row.action)).toEqual(['report.requested']);
+    expect(audit.map((row) => [row.action, row.admin_id])).toEqual([
+      ['report.requested', admin.user.id],
+      ['report.downloaded', admin.user.id],
+      ['report.downloaded', admin.user.id],
+    ]);
+    expect(audit[1]?.new_values).toEqual({
+      type: 'orders',
+      rows: 2_500,
+      checksum: report.checksum,
+    });
   });
 
   it('neutralises cells a spreadsheet would run as a formula, and quotes what needs quoting', async () => {
@@ -207,5 +218,128 @@ describe('admin: reports', () => {
       .expect(403);
     expect(refused.body.message).toBe(`Missing permission: ${Permission.ReportsManage}`);
     expect(AppContext.Admin).toBe('admin');
+  });
+
+  it('refuses a period longer than reports.maxRangeDays (400 naming it)', async () => {
+    const refused = await http(app)
+      .post('/admin/reports')
+      .set('Cookie', admin.cookie)
+      .send({ type: 'orders', from: '2001-01-01', to: '2002-01-03' })
+      .expect(400);
+    expect(refused.body.message).toBe('A report may cover at most 366 days (reports.maxRangeDays)');
+    await http(app)
+      .post('/admin/reports')
+      .set('Cookie', admin.cookie)
+      .send({ type: 'orders', from: '2001-01-01', to: '2002-01-02' })
+      .expect(202);
+  });
+
+  it('lets one staff member have at most reports.maxRunningPerStaff reports queued or running, even asking at once (429), and not others', async () => {
+    const busy = await staffWith(app, [Permission.ReportsManage]);
+    // Two that never finish (no job behind them): one place is left.
+    await database(app, Database.Admin).query(
+      `INSERT INTO reports (name, type, parameters, generated_by, status)
+       VALUES ('held', 'orders', '{}', $1, 'queued'), ('held', 'orders', '{}', $1, 'running')`,
+      [busy.user.id],
+    );
+    const ask = (cookie: string) =>
+      http(app)
+        .post('/admin/reports')
+        .set('Cookie', cookie)
+        .send({ type: 'orders', from: '2001-02-01', to: '2001-02-02' });
+    const answers = await Promise.all([ask(busy.cookie), ask(busy.cookie), ask(busy.cookie)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([202, 429, 429]);
+    const refused = answers.find((answer) => answer.status === 429)!;
+    expect(refused.body.message).toMatch(/reports\.maxRunningPerStaff/);
+    const rows: Array<{ count: number }> = await database(app, Database.Admin).query(
+      'SELECT count(*)::int AS count FROM reports WHERE generated_by = $1',
+      [busy.user.id],
+    );
+    expect(rows[0]?.count).toBe(3);
+    await ask(admin.cookie).expect(202);
+  });
+
+  it('deletes a report’s content after reports.contentRetentionHours, keeping its row, and says so on download (410)', async () => {
+    const requested = await http(app)
+      .post('/admin/reports')
+      .set('Cookie', admin.cookie)
+      .send({ type: 'orders', from: '2001-03-01', to: '2001-03-02' })
+      .expect(202);
+    const id = requested.body.id as string;
+    await ready(id);
+    const admin_ = database(app, Database.Admin);
+    await admin_.query(
+      `UPDATE reports SET created_at = now() - interval '71 hours' WHERE id = $1`,
+      [id],
+    );
+    await app.get(ReportsService).purgeExpired();
+    await download(id).expect(200);
+    await admin_.query(
+      `UPDATE reports SET created_at = now() - interval '73 hours' WHERE id = $1`,
+      [id],
+    );
+    await app.get(ReportsService).purgeExpired();
+    const gone = await download(id).expect(410);
+    expect(JSON.parse((gone.body as Buffer).toString('utf8')).message).toMatch(
+      /reports\.contentRetentionHours/,
+    );
+    const shown = await http(app)
+      .get(`/admin/reports/${id}`)
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    expect(shown.body.status).toBe('purged');
+    const chunks: Array<{ count: number }> = await admin_.query(
+      'SELECT count(*)::int AS count FROM report_chunks WHERE report_id = $1',
+      [id],
+    );
+    expect(chunks[0]?.count).toBe(0);
+  });
+});
+
+describe('admin: reports of people need step-up', () => {
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    app = await startTestApp({ ADMIN_STEP_UP_SECONDS: '2' });
+  });
+  afterAll(() => app.close());
+
+  it('needs a recent password to request or download a users or sessions report, not an orders one', async () => {
+    const admin = await staff(app);
+    const ask = (type: string) =>
+      http(app)
+        .post('/admin/reports')
+        .set('Cookie', admin.cookie)
+        .send({ type, from: '2001-04-01', to: '2001-04-02' });
+    const users = (await ask('users').expect(202)).body.id as string;
+    const orders = (await ask('orders').expect(202)).body.id as string;
+    await eventually(async () => {
+      const rows: Array<{ count: number }> = await database(app, Database.Admin).query(
+        `SELECT count(*)::int AS count FROM reports WHERE id IN ($1, $2) AND status = 'ready'`,
+        [users, orders],
+      );
+      return rows[0]?.count === 2;
+    }, 30_000);
+    await sleep(2_500);
+    for (const refused of [
+      ask('users'),
+      ask('sessions'),
+      http(app).get(`/admin/reports/${users}/download`).set('Cookie', admin.cookie),
+    ]) {
+      expect((await refused.expect(403)).body.code).toBe('step_up_required');
+    }
+    await ask('orders').expect(202);
+    await http(app)
+      .get(`/admin/reports/${orders}/download`)
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    const downloads = await auditRows(app, { resourceId: users, action: 'report.downloaded' });
+    expect(downloads).toEqual([]);
+    await http(app)
+      .post('/admin/auth/confirm')
+      .set('Cookie', admin.cookie)
+      .send({ password: PASSWORD })
+      .expect(200);
+    await http(app).get(`/admin/reports/${users}/download`).set('Cookie', admin.cookie).expect(200);
   });
 });

@@ -2,9 +2,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { MetricsRecorder } from '../src/admin/metrics/metrics-recorder.js';
-import { AppContext } from '../src/common/app-context.js';
+import pg from 'pg';
+import { AppContext, Database } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
 import { staffWith } from './support/admin.js';
+import { type OwnDatabases, ownDatabases } from './support/own-databases.js';
 import { startTestApp } from './support/test-app.js';
 import { cookieFor, PASSWORD, registerAdmin, registerUser, uniqueEmail } from './support/users.js';
 
@@ -18,9 +20,21 @@ const METRICS_TOKEN = 'login-throttle-metrics-0123456789';
 
 describe('login throttling', () => {
   let app: NestFastifyApplication;
+  let databases: OwnDatabases;
 
+  // Databases of its own: the alerts it reads judge the latest metrics sample, which another
+  // file's admin process would otherwise take from the shared admin database.
   beforeAll(async () => {
+    databases = await ownDatabases('login_throttle');
+    // Samples only when the test asks: no periodic one between the slowed logins and its own.
+    const admin = new pg.Client({ connectionString: databases.urls[Database.Admin] });
+    await admin.connect();
+    await admin.query(
+      `INSERT INTO admin_settings (key, value, description) VALUES ('metrics.sampleIntervalSeconds', '3600', '')`,
+    );
+    await admin.end();
     app = await startTestApp({
+      ...databases.env,
       TRUST_PROXY: '1',
       LOGIN_ACCOUNT_MAX_FAILURES: '3',
       LOGIN_LOCKOUT_SECONDS: '1',
@@ -33,7 +47,10 @@ describe('login throttling', () => {
       METRICS_TOKEN,
     });
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    await databases.drop();
+  });
 
   const login = (ip: string, email: string, password: string) =>
     request(app.getHttpServer())

@@ -5,6 +5,8 @@ export enum ReportStatus {
   Running = 'running',
   Ready = 'ready',
   Failed = 'failed',
+  /** Ready once; its content was deleted after `reports.contentRetentionHours`. */
+  Purged = 'purged',
 }
 
 /** A CSV export, generated in the background; its content is in `report_chunks`. */

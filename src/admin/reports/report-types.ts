@@ -42,5 +42,11 @@ export const REPORT_COLUMNS = {
 export type ReportType = keyof typeof REPORT_COLUMNS;
 export const REPORT_TYPES = Object.keys(REPORT_COLUMNS) as ReportType[];
 
+/**
+ * Reports that name people: emails (users), addresses and browsers (sessions). Requesting
+ * or downloading one needs step-up. Orders and the ledger carry only user ids and amounts.
+ */
+export const PERSONAL_REPORTS: ReadonlySet<string> = new Set<ReportType>(['users', 'sessions']);
+
 /** A report's rows: a read-only stream from the service that owns the data. */
 export type RowSource = (from: Date, to: Date) => Readable & AsyncIterable<Record<string, unknown>>;

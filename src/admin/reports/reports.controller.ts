@@ -6,9 +6,11 @@ import { AppContext } from '../../common/app-context.js';
 import { AppController, RequirePermissions } from '../../common/http/route-context.js';
 import { UUID_PARAM } from '../../common/http/uuid-param.js';
 import { Permission } from '../../common/permissions.js';
+import { type AuthenticatedSession, CurrentSession } from '../../identity/index.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit-entry.js';
-import { REPORT_TYPES, type ReportType } from './report-types.js';
+import { StepUp } from '../step-up/step-up.js';
+import { PERSONAL_REPORTS, REPORT_TYPES, type ReportType } from './report-types.js';
 import { ReportsService } from './reports.service.js';
 
 export class ReportRequestDto {
@@ -30,12 +32,23 @@ export class ReportRequestDto {
 @AppController(AppContext.Admin, 'reports')
 @RequirePermissions(Permission.ReportsManage)
 export class ReportsController {
-  constructor(private readonly reports: ReportsService) {}
+  constructor(
+    private readonly reports: ReportsService,
+    private readonly stepUp: StepUp,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Request a CSV report; it is generated in the background' })
-  request(@Body() body: ReportRequestDto, @CurrentActor() actor: Actor) {
+  @ApiOperation({
+    summary:
+      'Request a CSV report; it is generated in the background (users and sessions need step-up)',
+  })
+  async request(
+    @Body() body: ReportRequestDto,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
+  ) {
+    if (PERSONAL_REPORTS.has(body.type)) await this.stepUp.require(current);
     return this.reports.request(body.type, body.from, body.to, actor);
   }
 
@@ -46,9 +59,18 @@ export class ReportsController {
   }
 
   @Get(':id/download')
-  @ApiOperation({ summary: 'The CSV (RFC 4180, formula cells neutralised), streamed' })
-  async download(@Param('id', UUID_PARAM) id: string): Promise<StreamableFile> {
-    const { report, content } = await this.reports.download(id);
+  @ApiOperation({
+    summary:
+      'The CSV (RFC 4180, formula cells neutralised), streamed; audited, and users and sessions need step-up',
+  })
+  async download(
+    @Param('id', UUID_PARAM) id: string,
+    @CurrentSession() current: AuthenticatedSession,
+    @CurrentActor() actor: Actor,
+  ): Promise<StreamableFile> {
+    const report = await this.reports.downloadable(id);
+    if (PERSONAL_REPORTS.has(report.type)) await this.stepUp.require(current);
+    const content = await this.reports.download(report, actor);
     return new StreamableFile(content, {
       type: 'text/csv; charset=utf-8',
       disposition: `attachment; filename="${report.type}-${report.id}.csv"`,

@@ -4,6 +4,7 @@ import { RedisModule } from '../../redis/index.js';
 import { WebServicesModule } from '../../web/index.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
+import { StepUpModule } from '../step-up/step-up.module.js';
 import { JobQueue } from './job-queue.js';
 import { ReportsController } from './reports.controller.js';
 import { ReportsService } from './reports.service.js';
@@ -15,6 +16,7 @@ import { ReportsService } from './reports.service.js';
     WebServicesModule,
     AuditModule,
     SettingsModule,
+    StepUpModule,
   ],
   controllers: [ReportsController],
   providers: [JobQueue, ReportsService],

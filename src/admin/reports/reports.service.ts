@@ -1,6 +1,9 @@
 import {
   BadRequestException,
   ConflictException,
+  GoneException,
+  HttpException,
+  HttpStatus,
   Injectable,
   Logger,
   NotFoundException,
@@ -11,6 +14,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataSource } from 'typeorm';
 import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
+import { lockUntilCommit } from '../../database/advisory-lock.js';
 import { SessionService } from '../../session/index.js';
 import { UsersService } from '../../identity/index.js';
 import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
@@ -70,7 +74,12 @@ function view(report: Report): ReportView {
   };
 }
 
-const FINAL: ReadonlySet<ReportStatus> = new Set([ReportStatus.Ready, ReportStatus.Failed]);
+const FINAL: ReadonlySet<ReportStatus> = new Set([
+  ReportStatus.Ready,
+  ReportStatus.Failed,
+  ReportStatus.Purged,
+]);
+const DAY_MS = 86_400_000;
 
 /**
  * Reports: requested (a row and a durable job, committed together), generated in the
@@ -115,12 +124,36 @@ export class ReportsService implements OnApplicationBootstrap {
     await this.queue.work<ReportJob>(QUEUE, async ([job]) => {
       if (job !== undefined) await this.generate(job.data.reportId, job.retryCount);
     });
-    await this.queue.work(RETENTION_QUEUE, () => this.deleteExpired());
+    await this.queue.work(RETENTION_QUEUE, () => this.purgeExpired());
   }
 
+  /**
+   * A report row and its job, committed together. The period is bounded, and so is how many
+   * reports one staff member has queued or running (checked under a lock of their own, so
+   * parallel requests cannot pass it together).
+   */
   async request(type: ReportType, from: Date, to: Date, actor: Actor): Promise<ReportView> {
     if (from >= to) throw new BadRequestException('from must be earlier than to');
+    const maxDays = this.settings.get('reports.maxRangeDays');
+    if (to.getTime() - from.getTime() > maxDays * DAY_MS) {
+      throw new BadRequestException(
+        `A report may cover at most ${maxDays} days (reports.maxRangeDays)`,
+      );
+    }
     const report = await this.admin.transaction(async (manager) => {
+      await lockUntilCommit(manager, `exchanger:reports:${actor.id}`);
+      const maxRunning = this.settings.get('reports.maxRunningPerStaff');
+      const counted: Array<{ running: number }> = await manager.query(
+        `SELECT count(*)::int AS running FROM reports WHERE generated_by = $1 AND status IN ($2, $3)`,
+        [actor.id, ReportStatus.Queued, ReportStatus.Running],
+      );
+      const running = counted[0]?.running ?? 0;
+      if (running >= maxRunning) {
+        throw new HttpException(
+          `You have ${running} reports queued or running, the most allowed (reports.maxRunningPerStaff); wait for one to finish`,
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
+      }
       const created = await manager.save(
         manager.create(Report, {
           name: `${type} ${from.toISOString()} – ${to.toISOString()}`,
@@ -154,12 +187,37 @@ export class ReportsService implements OnApplicationBootstrap {
     return report;
   }
 
-  /** The CSV, streamed chunk by chunk from the database. 409 until the report is ready. */
-  async download(id: string): Promise<{ report: ReportView; content: Readable }> {
-    const report = await this.get(id);
+  /**
+   * A report whose content can be downloaded: 409 until it is ready, 410 once its content
+   * was purged. Read from the database, not the cache: a purge must show at once.
+   */
+  async downloadable(id: string): Promise<ReportView> {
+    const report = view(await this.load(id));
+    if (report.status === ReportStatus.Purged) {
+      throw new GoneException(
+        'The content of this report was deleted (reports.contentRetentionHours); request it again',
+      );
+    }
     if (report.status !== ReportStatus.Ready) {
       throw new ConflictException(`The report is ${report.status}, not ready`);
     }
+    return report;
+  }
+
+  /** The CSV, streamed chunk by chunk from the database; every download leaves its audit row. */
+  async download(report: ReportView, actor: Actor): Promise<Readable> {
+    await this.admin.transaction((manager) =>
+      this.audit.inAdmin(
+        manager,
+        auditEntry(actor, {
+          action: 'report.downloaded',
+          resourceType: 'report',
+          resourceId: report.id,
+          newValues: { type: report.type, rows: report.rowCount, checksum: report.checksum },
+        }),
+      ),
+    );
+    const { id } = report;
     const admin = this.admin;
     async function* chunks() {
       for (let seq = 0; ; seq++) {
@@ -171,7 +229,7 @@ export class ReportsService implements OnApplicationBootstrap {
         yield rows[0].data;
       }
     }
-    return { report, content: Readable.from(chunks(), { objectMode: false }) };
+    return Readable.from(chunks(), { objectMode: false });
   }
 
   /** Generates one report (a job's work): every attempt starts again from nothing. */
@@ -213,7 +271,27 @@ export class ReportsService implements OnApplicationBootstrap {
     }
   }
 
-  private async deleteExpired(): Promise<void> {
+  /**
+   * The hourly clean-up: the content of reports older than `reports.contentRetentionHours`
+   * (rows of personal data) is deleted and the report marked purged; reports older than
+   * `reports.retentionDays` are deleted whole.
+   */
+  async purgeExpired(): Promise<void> {
+    const purged = await this.admin.transaction(async (manager) => {
+      const [rows]: [Array<{ id: string }>, number] = await manager.query(
+        `UPDATE reports SET status = $1
+         WHERE status = $2 AND created_at < now() - make_interval(hours => $3) RETURNING id`,
+        [
+          ReportStatus.Purged,
+          ReportStatus.Ready,
+          this.settings.get('reports.contentRetentionHours'),
+        ],
+      );
+      const ids = rows.map((row) => row.id);
+      await manager.query('DELETE FROM report_chunks WHERE report_id = ANY($1)', [ids]);
+      return ids;
+    });
+    if (purged.length > 0) await this.cache.delete(...purged.map((id) => `reports:${id}`));
     await this.admin.query(
       `DELETE FROM reports WHERE created_at < now() - make_interval(days => $1)`,
       [this.settings.get('reports.retentionDays')],

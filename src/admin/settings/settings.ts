@@ -36,6 +36,22 @@ export const SETTINGS = {
     description: 'Reports (and their content) are deleted this many days after they were requested',
     defaultOf: () => 30,
   }),
+  'reports.contentRetentionHours': declare({
+    schema: wholeNumber(1, 8_760),
+    description:
+      'The content of a report (rows of personal data) is deleted this many hours after it was requested; the report row stays, for the audit trail',
+    defaultOf: () => 72,
+  }),
+  'reports.maxRangeDays': declare({
+    schema: wholeNumber(1, 3_650),
+    description: 'The longest period one report may cover, in days',
+    defaultOf: () => 366,
+  }),
+  'reports.maxRunningPerStaff': declare({
+    schema: wholeNumber(1, 50),
+    description: 'How many reports one staff member may have queued or running at once',
+    defaultOf: () => 3,
+  }),
   'metrics.sampleIntervalSeconds': declare({
     schema: wholeNumber(10, 3_600),
     description: 'How often the metrics recorder samples into system_metrics',
