@@ -76,7 +76,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     void drainBody(request.raw).then(() => done(null, payload));
   });
   await app.register(cookie);
-  setUpOpenApi(app);
+  if (config.http.apiDocs) setUpOpenApi(app);
   await app.init();
   await fastify.ready();
   return app;

@@ -223,6 +223,13 @@ describe('configuration', () => {
       expect(configError({ ...withoutRedis, SINGLE_PROCESS: 'false' }).variable).toBe('REDIS_URL');
     });
 
+    it('keeps the API documentation (/docs) off unless API_DOCS turns it on', () => {
+      expect(loadConfig(PRODUCTION).http.apiDocs).toBe(false);
+      expect(loadConfig({ ...PRODUCTION, API_DOCS: 'true' }).http.apiDocs).toBe(true);
+      expect(loadConfig({}).http.apiDocs).toBe(true);
+      expect(loadConfig({ API_DOCS: 'false' }).http.apiDocs).toBe(false);
+    });
+
     it('accepts Redis Sentinel instead of REDIS_URL', () => {
       const config = loadConfig({ ...withoutRedis, REDIS_SENTINELS: 'sentinel-1:26379' });
       expect(config.redis.sentinel?.nodes).toEqual([{ host: 'sentinel-1', port: 26379 }]);

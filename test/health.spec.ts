@@ -58,4 +58,15 @@ describe('health and the error shape', () => {
     const response = await request(app.getHttpServer()).get('/docs/openapi.json').expect(200);
     expect(response.body.paths).toHaveProperty('/health/ready');
   });
+
+  it('serves no API documentation when API_DOCS is off', async () => {
+    const closed = await startTestApp({ API_DOCS: 'false' });
+    try {
+      for (const path of ['/docs', '/docs/openapi.json', '/docs/openapi.yaml'])
+        await request(closed.getHttpServer()).get(path).expect(404);
+      await request(closed.getHttpServer()).get('/health').expect(200);
+    } finally {
+      await closed.close();
+    }
+  });
 });

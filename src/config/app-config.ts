@@ -40,6 +40,8 @@ export interface HttpConfig {
   /** Origins besides the API's own that may send unsafe requests (the browser apps). */
   readonly trustedOrigins: readonly string[];
   readonly cookieSecure: boolean;
+  /** Whether /docs and /docs/openapi.json are served. */
+  readonly apiDocs: boolean;
 }
 
 /** How long a session lives: `idleMs` after its last extension, never past `absoluteMs` after login. */
@@ -269,6 +271,8 @@ export function toAppConfig(env: Env): AppConfig {
       trustProxy: env.TRUST_PROXY,
       trustedOrigins: env.TRUSTED_ORIGINS,
       cookieSecure: env.COOKIE_SECURE ?? env.NODE_ENV === 'production',
+      // The API's map (every route, parameter and error) is for developers, not for attackers.
+      apiDocs: env.API_DOCS ?? env.NODE_ENV !== 'production',
     },
     log: { level: env.LOG_LEVEL },
     workers: env.WORKERS,

@@ -212,6 +212,7 @@ export const envSchema = z.object({
   TRUST_PROXY: trustedProxies.default(false),
   TRUSTED_ORIGINS: originList.default([]),
   COOKIE_SECURE: flag.optional(),
+  API_DOCS: flag.optional(),
 
   SESSION_WEB_IDLE_SECONDS: seconds(365 * DAY).default(DAY),
   SESSION_WEB_ABSOLUTE_SECONDS: seconds(365 * DAY).default(30 * DAY),
