@@ -1,5 +1,5 @@
 /**
- * Keys of the bot's cache (`cache:telegram:…`, SPEC §3), relative to its store. Built only here.
+ * Keys of the bot's cache (`cache:telegram:…`, see docs/caching.md), relative to its store. Built only here.
  * The send limits share one hash tag, so that one script may touch them on Redis Cluster too.
  */
 export const BotCacheKeys = {

@@ -6,7 +6,7 @@ import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import { Configurations } from '../configurations/configurations.service.js';
 import type { ConfigurationOf } from '../configurations/kinds.js';
 
-/** SPEC §3: metric series are cached 15 minutes (`cache:admin:metrics:{name}`). */
+/** Metric series are cached 15 minutes (`cache:admin:metrics:{name}`). */
 const SERIES_CACHE_MS = 15 * 60_000;
 const MINUTE = 60_000;
 

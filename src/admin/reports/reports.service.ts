@@ -30,7 +30,7 @@ import { REPORT_COLUMNS, type ReportType, type RowSource } from './report-types.
 
 const QUEUE = 'reports';
 const RETENTION_QUEUE = 'reports-retention';
-/** SPEC §3: a report is cached an hour (`cache:admin:reports:{id}`): only once it is final. */
+/** A report is cached an hour (`cache:admin:reports:{id}`): only once it is final. */
 const REPORT_CACHE_MS = 3_600_000;
 /** A worker that stops sending heartbeats this long (it crashed) loses the job to another. */
 const HEARTBEAT_SECONDS = 30;

@@ -21,7 +21,7 @@ import { ConversationStore } from './conversation-store.js';
 import { Records } from './records.js';
 import type { BotContext, Speaker } from './update-scope.js';
 
-/** SPEC §3: command texts are cached 1 hour. */
+/** Command texts are cached 1 hour. */
 const COMMAND_TEXT_CACHE_MS = 3_600_000;
 /**
  * A quote can be confirmed this long, and only while its rate is still the rate in force

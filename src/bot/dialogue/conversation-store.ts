@@ -6,7 +6,7 @@ import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { BotCacheKeys } from '../cache-keys.js';
 import type { ConversationState } from './update-scope.js';
 
-/** SPEC §3: a conversation is cached 24 hours (invalidated by every write). */
+/** A conversation is cached 24 hours (invalidated by every write). */
 const CONVERSATION_CACHE_MS = 24 * 3_600_000;
 
 const COLUMNS = `id, telegram_user_id, user_id, session_id, state, context, notifications_enabled,

@@ -9,7 +9,7 @@ import { WebCacheKeys } from '../cache-keys.js';
 
 export type AnalyticsEventType = 'order.created' | 'order.cancelled' | 'order.paid' | 'login';
 
-/** SPEC §3: aggregates are cached 15 minutes; a little staleness is what they are for. */
+/** Aggregates are cached 15 minutes; a little staleness is what they are for. */
 const AGGREGATE_CACHE_MS = 15 * 60_000;
 const DAILY_WINDOW_DAYS = 30;
 

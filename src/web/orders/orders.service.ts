@@ -63,7 +63,7 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   );
 }
 
-/** SPEC §3: a user's order list is cached 30 minutes (and invalidated on every change). */
+/** A user's order list is cached 30 minutes (and invalidated on every change). */
 const ORDERS_CACHE_MS = 30 * 60_000;
 /**
  * The cached list is the first page at the default size, the request nearly every client

@@ -14,7 +14,7 @@ import { WebCacheKeys } from '../cache-keys.js';
 import { canonical } from '../money.js';
 import { roundTripProblem } from './round-trip.js';
 
-/** SPEC §3: a cached rate lives 5 minutes at most, less when the pair changes sooner. */
+/** A cached rate lives 5 minutes at most, less when the pair changes sooner. */
 const RATE_CACHE_MS = 5 * 60_000;
 const CURRENCY_CODE = /^[A-Z0-9]{3,10}$/;
 /** First key of the advisory lock that serialises rate changes per pair of currencies. */
