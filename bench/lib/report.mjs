@@ -166,5 +166,6 @@ export async function record({
   process.stdout.write(text);
   if (process.env.BENCH_NO_RECORD !== '1') appendFileSync(RESULTS, `\n${text}`);
   const latest = { date, machine, tool, config, apiNodeFlags, ...summarise(results, memory) };
-  writeFileSync(LATEST, `${JSON.stringify(latest, null, 2)}\n`);
+  const jsonOptions = { ...(await prettier.resolveConfig(LATEST)), parser: 'json' };
+  writeFileSync(LATEST, await prettier.format(JSON.stringify(latest), jsonOptions));
 }
