@@ -3,7 +3,7 @@
 // in an AsyncLocalStorage for the request and echoed as X-Request-Id; one global guard that
 // reads the `web_session` cookie and does one Redis GET; a second global guard that checks
 // the permissions the route declares in its metadata; and the user-and-session answer built
-// with ISO dates (~420 bytes, the API's own /me answer). The cached job of the API's
+// with ISO dates (the API's own /me answer). The cached job of the API's
 // `GET /web/auth/me`, feature for feature. Plain JavaScript, decorators applied as functions
 // (as in nest-guard.mjs). Started by bench/run.mjs.
 import 'reflect-metadata';
