@@ -6,10 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exited, spawnTracked, stopAll } from './lib/children.mjs';
-import { runLoad, TOOL } from './lib/load.mjs';
+import { medianRound, runLoad, TOOL } from './lib/load.mjs';
 import { processTree, reapedChildrenCpuMicros, treeCpuMicros, treeRssBytes } from './lib/proc.mjs';
 import { record } from './lib/report.mjs';
 import {
+  API_NODE_FLAGS,
   BOT_WEBHOOK_SECRET,
   THREADPOOL,
   botBacklog,
@@ -33,6 +34,8 @@ const config = {
   loginClients: setting('BENCH_LOGIN_CLIENTS', 20),
   apiWorkers:
     process.env.BENCH_API_WORKERS === undefined ? undefined : setting('BENCH_API_WORKERS'),
+  // A quicker look at some rows (their ids, comma-separated); bench:check judges a full run.
+  only: process.env.BENCH_ONLY?.split(',').map((id) => id.trim()),
 };
 
 /** One row each. `server` names the process whose CPU counts; `probe` samples /health meanwhile. */
@@ -56,8 +59,22 @@ function targetsFor(servers, cookies) {
     get('nestHealth', 'bare Nest GET /health', 'nestGuard', '/health'),
     get('apiMe', 'API GET /web/auth/me, cached', 'api', '/web/auth/me', me),
     get('nestMe', 'Nest + guard + Redis GET', 'nestGuard', '/me', me),
+    get('nestFeatures', "Nest + the API's features, written plainly", 'nestFeatures', '/me', me),
     get('nodeRedis', 'node:http + Redis GET', 'nodeHttpRedis', '/me', me),
-    get('express', 'express-session + connect-redis', 'expressSession', '/me', cookies.express),
+    get(
+      'express',
+      'express-session + connect-redis, touching (GET + EXPIRE)',
+      'expressSession',
+      '/me',
+      cookies.express,
+    ),
+    get(
+      'expressNoTouch',
+      'express-session + connect-redis, disableTouch (GET)',
+      'expressNoTouch',
+      '/me',
+      cookies.express,
+    ),
     get('betterAuth', 'Better Auth getSession (Redis)', 'betterAuth', '/me', cookies.betterAuth),
     get('apiMiss', 'API GET /web/auth/me, cache miss', 'apiMiss', '/web/auth/me', cookies.missing),
     get(
@@ -103,7 +120,10 @@ function targetsFor(servers, cookies) {
     const name = `API GET /web/auth/me, cached, WORKERS=${config.apiWorkers}`;
     targets.push(get('apiWorkers', name, 'apiWorkers', '/web/auth/me', me));
   }
-  return targets;
+  if (config.only === undefined) return targets;
+  const unknown = config.only.filter((id) => !targets.some((target) => target.id === id));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no row ${unknown.join(', ')}`);
+  return targets.filter((target) => config.only.includes(target.id));
 }
 
 /**
@@ -216,12 +236,6 @@ function startProbe(url) {
   };
 }
 
-/** The median round by req/s (the lower middle one for an even count). */
-function medianRound(results) {
-  const sorted = [...results].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-}
-
 async function main() {
   const startedAt = performance.now();
   try {
@@ -268,6 +282,7 @@ async function main() {
   await record({
     config,
     tool: TOOL,
+    apiNodeFlags: API_NODE_FLAGS,
     results,
     memory,
     sessionBytes: await cachedSessionBytes(cookies.cached),

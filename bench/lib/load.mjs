@@ -111,3 +111,9 @@ async function autocannonRun({ url, method, headers, body, bodies, connections, 
     loadCpuMicros: cpu.user + cpu.system,
   };
 }
+
+/** The median round by req/s (the lower middle one for an even count). */
+export function medianRound(results) {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}

@@ -1,7 +1,7 @@
 // What a bench run stands on: fresh databases, the API twice (cached and always missing the
 // cache), the peers, and the sessions, users and orders the targets read.
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +27,27 @@ export const BOT_TOKEN = `7000000001:${'B'.repeat(35)}`;
 export const BOT_WEBHOOK_SECRET = 'bench-webhook-secret-0123456789-abcdefghij';
 /** Telegram users linked to API users for the webhook row (updates are handled per sender, in order). */
 const BOT_USERS = 20;
-/** The heap flags `npm start` and the image run the API with (README, Memory). */
-const API_HEAP_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=256'];
+/**
+ * The node flags the API is shipped with: those of `npm start` (package.json "start"), but
+ * `--env-file-if-exists` (the bench sets every variable itself). The image sets the same
+ * heap flags in NODE_OPTIONS (docker/Dockerfile); a run stops if the two disagree.
+ */
+export const API_NODE_FLAGS = shippedNodeFlags();
+
+function shippedNodeFlags() {
+  const root = new URL('../../', import.meta.url);
+  const { scripts } = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+  const words = scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js')
+    throw new Error(`package.json "start" is not "node <flags> dist/main.js": ${scripts.start}`);
+  const flags = words.slice(1, -1).filter((flag) => !flag.startsWith('--env-file'));
+  const image = /NODE_OPTIONS="([^"]*)"/.exec(
+    readFileSync(new URL('docker/Dockerfile', root), 'utf8'),
+  )?.[1];
+  if (image !== undefined && image.split(/\s+/).join(' ') !== flags.join(' '))
+    throw new Error(`npm start runs node ${flags.join(' ')}, the image NODE_OPTIONS="${image}"`);
+  return flags;
+}
 /** Passed on to the API and the hash-rate script alike, so both hash on the same pool size. */
 export const THREADPOOL = env.UV_THREADPOOL_SIZE
   ? { UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE }
@@ -140,6 +159,28 @@ async function startRedisCluster() {
   return nodes.join(',');
 }
 
+/** A peer of `bench/peers/`, on the bench's Redis; `extra` adds to its environment. */
+const peer = (script, extra = {}) => ({
+  args: [`bench/peers/${script}`],
+  env: (port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: REDIS, ...extra }),
+  ready: '/me',
+});
+
+/**
+ * The API as shipped (`API_NODE_FLAGS`), or with other node `flags` (a row that uses them
+ * says so). `botApiRoot`: the bot is on and talks to that Bot API; `clusterNodes`: caches in
+ * that Redis Cluster instead of `redisUrl`.
+ */
+export const apiServer = (
+  redisUrl,
+  workers,
+  { botApiRoot, clusterNodes, flags = API_NODE_FLAGS } = {},
+) => ({
+  args: [...flags, 'dist/main.js'],
+  env: (port) => apiEnv(port, redisUrl, workers, { botApiRoot, clusterNodes }),
+  ready: '/health/ready',
+});
+
 /**
  * Every server of the run: name → { child, url }. `apiWorkers` adds one more API, started
  * with WORKERS=n, for the "n workers vs 1" rows; one more runs on a Redis Cluster.
@@ -152,19 +193,8 @@ export async function startServers({ apiWorkers }) {
     ...['--port', String(FULL_REDIS_PORT), '--bind', '127.0.0.1', '--save', ''],
     ...['--appendonly', 'no', '--maxmemory', '1', '--maxmemory-policy', 'noeviction'],
   ]);
-  const peer = (script, extra = {}) => ({
-    args: [`bench/peers/${script}`],
-    env: (port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: REDIS, ...extra }),
-    ready: '/me',
-  });
   // The Bot API stand-in comes first: its port (the base) is known before the APIs start.
   const botApiRoot = `http://127.0.0.1:${PORT_BASE}`;
-  const api = (redisUrl, workers, { bot = true, clusterNodes } = {}) => ({
-    args: [...API_HEAP_FLAGS, 'dist/main.js'],
-    env: (port) =>
-      apiEnv(port, redisUrl, workers, { botApiRoot: bot ? botApiRoot : undefined, clusterNodes }),
-    ready: '/health/ready',
-  });
   const clusterNodes = await startRedisCluster();
   const plan = {
     botApi: {
@@ -172,18 +202,27 @@ export async function startServers({ apiWorkers }) {
       env: (port) => ({ PORT: String(port), BOT_TOKEN }),
       ready: '/stats',
     },
-    api: api(REDIS, 1),
-    apiNoBot: api(REDIS, 1, { bot: false }),
-    apiMiss: api(fullRedisUrl, 1, { bot: false }),
+    api: apiServer(REDIS, 1, { botApiRoot }),
+    apiNoBot: apiServer(REDIS, 1),
+    apiMiss: apiServer(fullRedisUrl, 1),
     nestGuard: peer('nest-guard.mjs'),
+    nestFeatures: peer('nest-features.mjs'),
     nodeHttpRedis: peer('node-http-redis.mjs'),
     nodeHttpPg: peer('node-http-pg.mjs', { DATABASE_URL: databaseUrl('identity') }),
     expressSession: peer('express-session.mjs'),
+    expressNoTouch: peer('express-session.mjs', { DISABLE_TOUCH: 'true' }),
     betterAuth: peer('better-auth.mjs', { DATABASE_URL: databaseUrl('betterauth') }),
-    apiCluster: api(undefined, 1, { clusterNodes }),
-    ...(apiWorkers === undefined ? {} : { apiWorkers: api(REDIS, apiWorkers) }),
+    apiCluster: apiServer(undefined, 1, { botApiRoot, clusterNodes }),
+    ...(apiWorkers === undefined
+      ? {}
+      : { apiWorkers: apiServer(REDIS, apiWorkers, { botApiRoot }) }),
   };
   await waitForRedis(fullRedisUrl);
+  return startPlan(plan);
+}
+
+/** Starts every server of `plan` (name → { args, env(port), ready }) on ports from the base. */
+export async function startPlan(plan) {
   const entries = Object.entries(plan).map(([name, server], index) => [
     name,
     server,
@@ -242,14 +281,13 @@ const cookieOf = (response, name) =>
 /**
  * Users, sessions and orders for the targets. Returns the cookie each target sends and the
  * login body. The node:http and Nest peers read a copy of the API's own session answer under
- * `bench-peer:session:{sha256(token)}`; node-http-pg reads the API's `sessions` row.
+ * `bench-peer:session:{sha256(token)}` (the same-features peer the whole /me answer under
+ * `bench-peer:features:…`); node-http-pg reads the API's `sessions` row.
  */
 export async function seed(servers) {
   const { api, apiMiss, apiCluster, expressSession, betterAuth } = servers;
   const stamp = Date.now();
-  const user = { email: `bench-${stamp}@example.test`, password: PASSWORD };
-  await post(`${api.url}/web/auth/register`, user);
-  const cached = cookieOf(await post(`${api.url}/web/auth/login`, user), 'web_session');
+  const { user, cookie: cached } = await registerAndLogIn(api.url, stamp);
   // Logged in through the API whose Redis refuses writes: the session exists only in PostgreSQL.
   const missing = cookieOf(await post(`${apiMiss.url}/web/auth/login`, user), 'web_session');
   // The API on Redis Cluster shares the databases: the same user, a session cached there.
@@ -291,6 +329,13 @@ export async function seed(servers) {
   };
 }
 
+/** A new user, registered and logged in through the API at `apiUrl`: the user and the session's cookie. */
+export async function registerAndLogIn(apiUrl, stamp = Date.now()) {
+  const user = { email: `bench-${stamp}@example.test`, password: PASSWORD };
+  await post(`${apiUrl}/web/auth/register`, user);
+  return { user, cookie: cookieOf(await post(`${apiUrl}/web/auth/login`, user), 'web_session') };
+}
+
 /** Telegram's call to the webhook with one update. */
 function deliverUpdate(apiUrl, update) {
   return post(`${apiUrl}/bot/telegram/webhook`, update, {
@@ -298,43 +343,66 @@ function deliverUpdate(apiUrl, update) {
   });
 }
 
-/** Users who linked a Telegram account through the bot (/start CODE); returns their chat ids. */
+/**
+ * Users who linked a Telegram account through the bot as a person does: `/start CODE`, then
+ * a press on the Confirm button the bot answers with. Returns their chat ids.
+ */
 async function linkTelegramUsers(apiUrl, stamp) {
-  const chats = [];
-  for (let index = 0; index < BOT_USERS; index++) {
+  const chats = Array.from({ length: BOT_USERS }, (_, index) => 1_000_000_000 + index);
+  const person = (chat) => ({ id: chat, is_bot: false, first_name: 'Bench' });
+  const privateChat = (chat) => ({ id: chat, type: 'private', first_name: 'Bench' });
+  for (const [index, chat] of chats.entries()) {
     const user = { email: `bench-telegram-${index}-${stamp}@example.test`, password: PASSWORD };
     await post(`${apiUrl}/web/auth/register`, user);
     const cookie = cookieOf(await post(`${apiUrl}/web/auth/login`, user), 'web_session');
     const { code } = await (
       await post(`${apiUrl}/web/auth/telegram/link-code`, {}, { cookie })
     ).json();
-    const chat = 1_000_000_000 + index;
-    const from = { id: chat, is_bot: false, first_name: 'Bench' };
-    const text = `/start ${code}`;
     await deliverUpdate(apiUrl, {
       update_id: index + 1,
       message: {
         message_id: 1,
-        from,
-        chat: { id: chat, type: 'private', first_name: 'Bench' },
+        from: person(chat),
+        chat: privateChat(chat),
         date: Math.floor(Date.now() / 1000),
-        text,
+        text: `/start ${code}`,
         entities: [{ type: 'bot_command', offset: 0, length: 6 }],
       },
     });
-    chats.push(chat);
   }
   const bot = new pg.Client({ connectionString: databaseUrl('bot') });
   await bot.connect();
-  try {
+  const waitFor = async (what, sql) => {
     for (let waited = 0; ; waited += 100) {
-      const { rows } = await bot.query(
-        'SELECT count(*)::int AS linked FROM conversations WHERE session_id IS NOT NULL',
-      );
-      if (rows[0].linked === BOT_USERS) break;
-      if (waited > 60_000) throw new Error(`only ${rows[0].linked} Telegram users got linked`);
+      const { rows } = await bot.query(sql);
+      if (rows.length === BOT_USERS) return rows;
+      if (waited > 60_000)
+        throw new Error(`only ${rows.length} of ${BOT_USERS} Telegram users ${what}`);
       await sleep(100);
     }
+  };
+  try {
+    const requests = await waitFor(
+      'were asked to confirm',
+      `SELECT telegram_user_id::text AS chat, context->'link'->>'id' AS link
+         FROM conversations WHERE context->'link'->>'id' IS NOT NULL`,
+    );
+    for (const [index, { chat, link }] of requests.entries())
+      await deliverUpdate(apiUrl, {
+        update_id: BOT_USERS + index + 1,
+        callback_query: {
+          id: `bench-confirm-${index}`,
+          from: person(Number(chat)),
+          chat_instance: chat,
+          data: `lc:${link}`,
+          message: {
+            message_id: 2,
+            date: Math.floor(Date.now() / 1000),
+            chat: privateChat(Number(chat)),
+          },
+        },
+      });
+    await waitFor('got linked', 'SELECT 1 FROM conversations WHERE session_id IS NOT NULL');
   } finally {
     await bot.end();
   }
@@ -358,15 +426,20 @@ export async function botBacklog() {
 async function copySessionForPeers(apiUrl, cookie) {
   const response = await fetch(`${apiUrl}/web/auth/me`, { headers: { cookie } });
   if (response.status !== 200) throw new Error(`GET /web/auth/me answered ${response.status}`);
-  const { user, permissions, session } = await response.json();
+  const answer = await response.json();
+  const { user, permissions, session } = answer;
   const token = cookie.slice(cookie.indexOf('=') + 1);
+  const id = createHash('sha256').update(token).digest('hex');
+  const expiration = { expiration: { type: 'EX', value: 86_400 } };
   const redis = createClient({ url: REDIS });
   await redis.connect();
   await redis.set(
-    `bench-peer:session:${createHash('sha256').update(token).digest('hex')}`,
+    `bench-peer:session:${id}`,
     JSON.stringify({ user, permissions, expiresAt: session.expiresAt }),
-    { expiration: { type: 'EX', value: 86_400 } },
+    expiration,
   );
+  // The same-features peer builds the API's whole answer from it.
+  await redis.set(`bench-peer:features:${id}`, JSON.stringify(answer), expiration);
   await redis.close();
 }
 

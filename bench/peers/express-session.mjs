@@ -1,5 +1,7 @@
 // The usual Node stack for the same job: Express 5 + express-session + connect-redis,
-// one Redis GET per request to load the session. Started by bench/run.mjs.
+// one Redis GET per request to load the session, and by default an EXPIRE too (the store's
+// touch, which keeps a rolling expiry); DISABLE_TOUCH=true sets connect-redis's
+// `disableTouch`, so a request is the GET alone. Started by bench/run.mjs, both ways.
 import { createClient } from '@redis/client';
 import { RedisStore } from 'connect-redis';
 import express from 'express';
@@ -9,10 +11,12 @@ const port = Number(process.env.PORT);
 const redis = createClient({ url: process.env.REDIS_URL });
 await redis.connect();
 
+const disableTouch = process.env.DISABLE_TOUCH === 'true';
+
 const app = express();
 app.use(
   session({
-    store: new RedisStore({ client: redis, prefix: 'bench-peer:' }),
+    store: new RedisStore({ client: redis, prefix: 'bench-peer:', disableTouch }),
     secret: 'bench-peer-secret',
     resave: false,
     saveUninitialized: false,

@@ -1,6 +1,7 @@
 // The floor for a session check that misses the cache: node:http, the `web_session` cookie,
-// one prepared SELECT by primary key on a pg.Pool, against the API's own `sessions` table in
-// the bench identity database. Started by bench/run.mjs.
+// one named prepared SELECT by primary key on a pg.Pool (no transaction, no client of its
+// own), against the API's own `sessions` table in the bench identity database; whether the
+// row is a live web session is decided on the row. Started by bench/run.mjs.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import pg from 'pg';
@@ -12,10 +13,15 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }
 /** A named statement: parsed and planned once per connection, then only bound and executed. */
 const sessionById = (token) => ({
   name: 'bench-session-by-id',
-  text: `SELECT user_id, expires_at FROM sessions
-          WHERE id = $1 AND application_context = 'web' AND NOT revoked AND expires_at > now()`,
+  text: 'SELECT user_id, application_context, revoked, expires_at FROM sessions WHERE id = $1',
   values: [createHash('sha256').update(token).digest('hex')],
 });
+
+const live = (session) =>
+  session !== undefined &&
+  session.application_context === 'web' &&
+  !session.revoked &&
+  session.expires_at.getTime() > Date.now();
 
 function cookieValue(header, name) {
   for (const pair of (header ?? '').split(';')) {
@@ -36,7 +42,7 @@ createServer((request, response) => {
   if (token === undefined) return answer(response, 401, { statusCode: 401 });
   pool.query(sessionById(token)).then(
     ({ rows: [session] }) => {
-      if (session === undefined) return answer(response, 401, { statusCode: 401 });
+      if (!live(session)) return answer(response, 401, { statusCode: 401 });
       answer(response, 200, {
         user: { id: session.user_id },
         session: { expiresAt: session.expires_at },
