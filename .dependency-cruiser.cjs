@@ -1,10 +1,14 @@
 /**
  * Architecture rules, checked by `npm run lint`. Arrows point down the house: the top
- * (main, app.module, schemas) assembles; applications (web, admin, bot) use the modules
- * (identity, session) and the shared floors (redis, database, config, common); nothing
- * points back up.
+ * (main, app.module, schemas) assembles; applications (web, admin, bot) use the identity
+ * package (packages/identity: users, sessions, guards) and the shared floors (redis,
+ * database, config, common); nothing points back up. The product reaches the package only
+ * by its name, `@exchanger/identity`, like any other host.
  */
-const FOLDERS = '(web|admin|bot|identity|session|redis|health|metrics)';
+const FOLDERS = '(web|admin|bot|redis|health|metrics)';
+/** The identity package's source; its folders are used by one another through their doors. */
+const PACKAGE = 'packages/identity/src';
+const PACKAGE_FOLDERS = '(identity|session|redis)';
 
 module.exports = {
   forbidden: [
@@ -43,12 +47,31 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(config|redis|common)/' },
     },
     {
-      name: 'modules-know-no-application',
+      name: 'package-knows-no-application',
       comment:
-        'identity/ and session/ are importable modules: they know no application of this product.',
+        'The identity package is installable on its own: it imports nothing of this product (src/, test/, examples/).',
       severity: 'error',
-      from: { path: '^src/(identity|session)/' },
-      to: { path: '^src/(web|admin|bot|config|health|app\\.|main|schemas)' },
+      from: { path: `^${PACKAGE}/` },
+      to: { path: '^(src|test|bench|examples)/' },
+    },
+    {
+      name: 'package-folders-use-their-doors',
+      comment:
+        'Inside the package, identity/, session/ and redis/ use one another only through their doors (index.ts).',
+      severity: 'error',
+      from: { path: `^${PACKAGE}/${PACKAGE_FOLDERS}/` },
+      to: {
+        path: `^${PACKAGE}/${PACKAGE_FOLDERS}/`,
+        pathNot: [`^${PACKAGE}/$1/`, `^${PACKAGE}/${PACKAGE_FOLDERS}/index\\.ts$`],
+      },
+    },
+    {
+      name: 'product-uses-the-package-by-name',
+      comment:
+        "The product, its tests and examples import `@exchanger/identity` (its built door), never the package's source by path.",
+      severity: 'error',
+      from: { path: '^(src|test|bench|examples)/' },
+      to: { path: '^packages/identity/', pathNot: '^packages/identity/dist/index\\.(d\\.ts|js)$' },
     },
     {
       name: 'metrics-knows-no-application',
@@ -63,16 +86,16 @@ module.exports = {
       comment:
         'session/ speaks to Redis through the namespaced store of redis/, never a client of its own.',
       severity: 'error',
-      from: { path: '^src/session/' },
+      from: { path: `^${PACKAGE}/session/` },
       to: { path: '^node_modules/(@redis|redis|@keyv|cache-manager)' },
     },
     {
-      name: 'examples-use-only-the-module-doors',
+      name: 'examples-use-only-the-package',
       comment:
-        'The example host app stands for another NestJS app: it may use identity/ and session/ through their doors only.',
+        'The example host app stands for another NestJS app: it uses the identity package by its name, nothing of the product.',
       severity: 'error',
       from: { path: '^examples/' },
-      to: { path: '^src/', pathNot: '^src/(identity|session)/index\\.ts$' },
+      to: { path: '^src/' },
     },
     {
       name: 'no-circular',
@@ -94,7 +117,8 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: 'node_modules' },
+    // The package is followed in its source (linted as its own entry), not in its build.
+    doNotFollow: { path: ['node_modules', '^packages/identity/dist/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

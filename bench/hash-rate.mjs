@@ -3,7 +3,7 @@
 import { hash } from '@node-rs/argon2';
 import { performance } from 'node:perf_hooks';
 
-/** Exactly the API's parameters (src/identity/password-hasher.ts); 2 is Argon2id. */
+/** Exactly the API's parameters (packages/identity/src/identity/password-hasher.ts); 2 is Argon2id. */
 const OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 const SECONDS = Number(process.env.HASH_SECONDS);
 const CONCURRENCY = Number(process.env.HASH_CONCURRENCY);

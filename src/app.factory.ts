@@ -1,3 +1,4 @@
+import { REQUEST_ID_HEADER } from '@exchanger/identity';
 import cookie from '@fastify/cookie';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
@@ -7,7 +8,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { bodyIsIn, drainBody } from './common/http/body-drain.js';
 import { parseJsonKeepingRawBodies } from './common/http/raw-body.js';
-import { REQUEST_ID_HEADER } from './common/http/request-id.js';
 import { API_SECURITY_HEADERS } from './common/http/security-headers.js';
 import {
   AppLogger,

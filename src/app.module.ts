@@ -1,3 +1,10 @@
+import {
+  createValidationPipe,
+  type IdentityContextOptions,
+  IdentityModule,
+  type IdentityModuleOptions,
+  UserRole,
+} from '@exchanger/identity';
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
@@ -12,18 +19,11 @@ import {
   migratesDatabase,
 } from './common/app-context.js';
 import { HttpErrorFilter } from './common/http/http-error.filter.js';
-import { createValidationPipe } from './common/http/validation.js';
 import { DEFAULT_PERMISSIONS } from './common/permissions.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/index.js';
-import {
-  type IdentityContextOptions,
-  IdentityModule,
-  type IdentityModuleOptions,
-  UserRole,
-} from './identity/index.js';
 import { RedisConnection, RedisModule } from './redis/index.js';
 import { SCHEMAS } from './schemas.js';
 import { WebModule } from './web/index.js';

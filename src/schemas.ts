@@ -1,3 +1,4 @@
+import { IDENTITY_STORE } from '@exchanger/identity';
 import { ADMIN_ENTITIES } from './admin/entities/index.js';
 import { BOT_ENTITIES } from './bot/entities/index.js';
 import { Database } from './common/app-context.js';
@@ -6,7 +7,6 @@ import { ADMIN_MIGRATIONS } from './database/migrations/admin/index.js';
 import { BOT_MIGRATIONS } from './database/migrations/bot/index.js';
 import { WEB_MIGRATIONS } from './database/migrations/web/index.js';
 import { OutboxRow } from './database/outbox.entity.js';
-import { IDENTITY_STORE } from './identity/identity-store.js';
 import { WEB_ENTITIES } from './web/entities/index.js';
 
 /**

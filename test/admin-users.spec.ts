@@ -1,9 +1,8 @@
+import { SessionService, UsersService } from '@exchanger/identity';
 import type { Response } from 'supertest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppContext } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
-import { UsersService } from '../src/identity/index.js';
-import { SessionService } from '../src/session/index.js';
 import { auditRows, http, type Staff, staff, staffWith } from './support/admin.js';
 import { startTestApp } from './support/test-app.js';
 import {

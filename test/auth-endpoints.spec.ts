@@ -1,3 +1,4 @@
+import { PasswordHasher, SecurityEvent, SessionService, User } from '@exchanger/identity';
 import { PERMISSIONS_OF } from '../src/common/permissions.js';
 import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -5,9 +6,6 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
-import { SecurityEvent, User } from '../src/identity/entities/index.js';
-import { PasswordHasher } from '../src/identity/index.js';
-import { SessionService } from '../src/session/index.js';
 import { startTestApp } from './support/test-app.js';
 import {
   cookieFor,

@@ -1,3 +1,4 @@
+import { LIVE_CODES_PER_USER, SessionPurger } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { createClient } from '@redis/client';
@@ -8,8 +9,6 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { Texts } from '../src/bot/texts.js';
 import { AppContext, Database } from '../src/common/app-context.js';
-import { LIVE_CODES_PER_USER } from '../src/identity/index.js';
-import { SessionPurger } from '../src/session/index.js';
 import { RatesService } from '../src/web/index.js';
 import {
   botDatabase,

@@ -1,9 +1,9 @@
+import { UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
 import type { Message } from 'grammy/types';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
-import { UsersService } from '../src/identity/index.js';
 import { RatesService } from '../src/web/index.js';
 import { Texts } from '../src/bot/texts.js';
 import {

@@ -1,3 +1,4 @@
+import { SESSION_STORE } from '@exchanger/identity';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
@@ -8,7 +9,6 @@ import {
   type TtlCache,
   ttlCacheToken,
 } from '../src/redis/index.js';
-import { SESSION_STORE } from '../src/session/index.js';
 import { startTestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 

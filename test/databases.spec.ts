@@ -1,3 +1,4 @@
+import { User } from '@exchanger/identity';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -6,7 +7,6 @@ import type { DataSource, Repository } from 'typeorm';
 import { AdminSetting } from '../src/admin/entities/index.js';
 import { BotState } from '../src/bot/entities/index.js';
 import { Database } from '../src/common/app-context.js';
-import { User } from '../src/identity/entities/index.js';
 import { AnalyticsEvent } from '../src/web/entities/index.js';
 import { startTestApp } from './support/test-app.js';
 import { testDatabaseUrl } from './support/test-env.js';

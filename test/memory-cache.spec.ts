@@ -1,10 +1,10 @@
+import { SessionService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { MemoryMap } from '../src/redis/index.js';
-import { SessionService } from '../src/session/index.js';
 import { pauseAfter } from './support/paused-statement.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';

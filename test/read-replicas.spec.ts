@@ -1,8 +1,8 @@
+import { UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
 import { AppContext, CONTEXTS, Database } from '../src/common/app-context.js';
-import { UsersService } from '../src/identity/index.js';
 import type { TtlCache } from '../src/redis/index.js';
 import { ttlCacheToken } from '../src/redis/index.js';
 import { RatesService } from '../src/web/index.js';

@@ -1,12 +1,11 @@
+import { sessionIdOf, SessionService, UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
-import { UsersService } from '../src/identity/index.js';
 import { RedisConnection } from '../src/redis/index.js';
-import { SessionService, sessionIdOf } from '../src/session/index.js';
 import { eventually } from './support/eventually.js';
 import { pauseAfter } from './support/paused-statement.js';
 import { RedisClusterSetup } from './support/redis-cluster.js';

@@ -1,9 +1,9 @@
+import { sessionIdOf, SessionService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
 import { RedisConnection } from '../src/redis/index.js';
-import { SessionService, sessionIdOf } from '../src/session/index.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { eventually } from './support/eventually.js';

@@ -1,7 +1,7 @@
+import { sessionIdOf, SessionService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
-import { SessionService, sessionIdOf } from '../src/session/index.js';
 import { eventually } from './support/eventually.js';
 import { RedisSentinelSetup } from './support/redis-sentinel.js';
 import { sqlDuring } from './support/sql-counter.js';

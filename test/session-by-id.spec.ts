@@ -1,8 +1,8 @@
+import { sessionIdOf, SessionService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
-import { SessionService, sessionIdOf } from '../src/session/index.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';
 import { TEST_REDIS_URL } from './support/test-env.js';

@@ -1,3 +1,4 @@
+import { sessionIdOf, SessionPurger, SessionService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { createClient } from '@redis/client';
@@ -5,7 +6,6 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { RedisConnection } from '../src/redis/index.js';
-import { SessionPurger, SessionService, sessionIdOf } from '../src/session/index.js';
 import { pauseAfter } from './support/paused-statement.js';
 import { sqlDuring } from './support/sql-counter.js';
 import { startTestApp } from './support/test-app.js';

@@ -1,10 +1,10 @@
+import { sessionIdOf } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
-import { sessionIdOf } from '../src/session/index.js';
 import { startTestApp } from './support/test-app.js';
 import { cookieFor, logIn, registerUser } from './support/users.js';
 

@@ -1,3 +1,4 @@
+import { SessionService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
@@ -5,7 +6,6 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
-import { SessionService } from '../src/session/index.js';
 import { eventually } from './support/eventually.js';
 import { startTestApp } from './support/test-app.js';
 import { type OwnDatabases, ownDatabases } from './support/own-databases.js';

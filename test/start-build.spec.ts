@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 /** What `npm start` builds from: the sources and the build's configuration. */
 const BUILD_INPUTS = [
   'src',
+  'packages',
   'package.json',
   'tsconfig.json',
   'tsconfig.build.json',

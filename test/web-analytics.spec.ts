@@ -1,7 +1,7 @@
+import { UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
-import { UsersService } from '../src/identity/index.js';
 import { RatesService } from '../src/web/index.js';
 import { startTestApp } from './support/test-app.js';
 import { cookieFor, logIn, registerUser } from './support/users.js';

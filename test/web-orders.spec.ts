@@ -1,3 +1,4 @@
+import { UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { createClient } from '@redis/client';
@@ -6,7 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
-import { UsersService } from '../src/identity/index.js';
 import { RatesService } from '../src/web/index.js';
 import { money } from '../src/web/money.js';
 import { sqlDuring } from './support/sql-counter.js';

@@ -1,5 +1,3 @@
-import { type DynamicModule, Get, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   type AuthenticatedSession,
   ContextController,
@@ -8,7 +6,9 @@ import {
   IdentityModule,
   PublicController,
   RequirePermissions,
-} from '../../src/identity/index.js';
+} from '@exchanger/identity';
+import { type DynamicModule, Get, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
 export interface HostAppOptions {
   /** PostgreSQL for users, permissions and sessions (migrated at start). */

@@ -1,7 +1,7 @@
+import { IdentityModule } from '@exchanger/identity';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
-import { IdentityModule } from '../identity/index.js';
 import { RedisModule } from '../redis/index.js';
 import { AuditModule } from './audit/audit.module.js';
 import { ConfigurationsModule } from './configurations/configurations.module.js';

@@ -1,3 +1,4 @@
+import { UserRole, UsersService, withAdvisoryLock } from '@exchanger/identity';
 import { ConflictException, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -6,8 +7,6 @@ import type { DataSource } from 'typeorm';
 import { Database } from '../common/app-context.js';
 import { FIRST_ADMIN_GRANTS } from '../common/permissions.js';
 import type { AppConfig } from '../config/app-config.js';
-import { withAdvisoryLock } from '../database/advisory-lock.js';
-import { UserRole, UsersService } from '../identity/index.js';
 
 /** Reserved for documentation and testing (RFC 6761), and accepted as an email address. */
 export const DEVELOPMENT_ADMIN_EMAIL = 'admin@exchanger.localhost';

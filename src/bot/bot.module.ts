@@ -1,9 +1,9 @@
+import { IdentityModule } from '@exchanger/identity';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
 import type { AppConfig } from '../config/app-config.js';
-import { IdentityModule } from '../identity/index.js';
 import { RedisModule } from '../redis/index.js';
 import { WebServicesModule } from '../web/index.js';
 import { BOT_CONFIG, type TelegramConfig, WEBHOOK_SECRET } from './bot-config.js';

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Level, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
-import { clientRequestIdOf, newRequestId } from './http/request-id.js';
+import { clientRequestIdOf, newRequestId } from '@exchanger/identity';
 
 /**
  * Fields of a database error (TypeORM's QueryFailedError copies the driver's onto itself)

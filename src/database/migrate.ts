@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { withAdvisoryLock } from './advisory-lock.js';
+import { withAdvisoryLock } from '@exchanger/identity';
 
 /**
  * Applies pending migrations under an advisory lock, so several processes starting

@@ -1,3 +1,4 @@
+import { PublicController } from '@exchanger/identity';
 import { Get, Inject, type OnModuleInit, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -6,7 +7,6 @@ import type { FastifyReply } from 'fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../common/app-context.js';
-import { PublicController } from '../common/http/route-context.js';
 import { CacheHealthIndicator } from './cache.health.js';
 
 export const HEALTH_DATABASES = Symbol('HEALTH_DATABASES');

@@ -1,6 +1,6 @@
+import { PublicController } from '@exchanger/identity';
 import { Get, Header, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation } from '@nestjs/swagger';
-import { PublicController } from '../common/http/route-context.js';
 import { MetricsRegistry } from './metrics-registry.js';
 import { MetricsTokenGuard } from './metrics-token.guard.js';
 

@@ -1,3 +1,4 @@
+import { SecurityEventsService, type SessionMetrics, SessionService } from '@exchanger/identity';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -6,9 +7,7 @@ import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { Database } from '../common/app-context.js';
-import { SecurityEventsService } from '../identity/index.js';
 import { RedisConnection } from '../redis/index.js';
-import { type SessionMetrics, SessionService } from '../session/index.js';
 import { recordHttpDurations } from './http-metrics.js';
 import { MetricsRegistry } from './metrics-registry.js';
 import { METRICS_TOKEN } from './metrics-token.guard.js';

@@ -1,23 +1,24 @@
-/** The redis folder's door: one connection per process, and per-namespace stores on it. */
-export { KeyScript } from './key-script.js';
-export { MemoryMap } from './memory-map.js';
+/**
+ * The redis folder's door: one connection per process and per-namespace stores on it (from
+ * the identity package, which keeps its sessions there), and the product's caches on top.
+ */
 export {
+  type CommandOptions,
   FILL_DEADLINE_MS,
+  INVALIDATION,
+  KeyScript,
+  MemoryMap,
+  ModuleRedis,
   NamespacedStore,
+  RedisConnection,
+  type RedisCounters,
+  type RedisNode,
+  type RedisOptions,
+  RedisUnavailableError,
   TOMBSTONE,
   TOMBSTONE_MS,
   type Tombstone,
-} from './namespaced-store.js';
-export { ModuleRedis } from './owned-connection.js';
-export {
-  type CommandOptions,
-  INVALIDATION,
-  RedisConnection,
-  type RedisNode,
-  type RedisCounters,
-  type RedisOptions,
-  RedisUnavailableError,
-} from './redis.connection.js';
+} from '@exchanger/identity';
 export {
   InjectStore,
   InjectTtlCache,

@@ -1,9 +1,8 @@
+import { NamespacedStore, RedisConnection, type RedisOptions } from '@exchanger/identity';
 import { CACHE_MANAGER, CacheModule, type CacheModuleOptions } from '@nestjs/cache-manager';
 import { type DynamicModule, Inject, Module, type Provider } from '@nestjs/common';
 import KeyvRedis, { Keyv } from '@keyv/redis';
 import type { Cache } from 'cache-manager';
-import { NamespacedStore } from './namespaced-store.js';
-import { RedisConnection, type RedisOptions } from './redis.connection.js';
 import { TtlCache } from './ttl-cache.js';
 
 export function storeToken(namespace: string): string {

@@ -1,6 +1,6 @@
+import type { RedisConnection } from '@exchanger/identity';
 import { Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import type { RedisConnection } from './redis.connection.js';
 
 /**
  * A plain TTL cache of one namespace, for values whose staleness is harmless (aggregates,

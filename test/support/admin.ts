@@ -1,10 +1,10 @@
+import { UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AuditTrail } from '../../src/admin/audit/audit-trail.js';
 import { AppContext, Database } from '../../src/common/app-context.js';
-import { UsersService } from '../../src/identity/index.js';
 import { cookieFor, logIn, registerAdmin, type TestUser } from './users.js';
 
 export interface Staff {

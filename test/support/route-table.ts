@@ -1,12 +1,8 @@
+import { ANONYMOUS_ALLOWED, REQUIRED_PERMISSIONS, ROUTE_CONTEXT } from '@exchanger/identity';
 import { RequestMethod } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  ANONYMOUS_ALLOWED,
-  REQUIRED_PERMISSIONS,
-  ROUTE_CONTEXT,
-} from '../../src/common/http/route-context.js';
 
 export interface RouteInfo {
   method: string;

@@ -1,9 +1,9 @@
+import { LinkCodesService, UserRole, UsersService } from '@exchanger/identity';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppContext, CONTEXTS } from '../../src/common/app-context.js';
 import { PERMISSIONS_OF } from '../../src/common/permissions.js';
-import { LinkCodesService, UserRole, UsersService } from '../../src/identity/index.js';
 
 export const PASSWORD = 'correct horse battery';
 

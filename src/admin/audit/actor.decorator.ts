@@ -1,6 +1,6 @@
+import { clientInfoOf } from '@exchanger/identity';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { clientInfoOf } from '../../identity/index.js';
 import type { Actor } from './audit-entry.js';
 
 /** The staff member behind the request (routes that need a session), for the audit trail. */

@@ -1,4 +1,4 @@
-import type { ClientInfo } from '../../session/index.js';
+import type { ClientInfo } from '@exchanger/identity';
 
 /** The outbox topic of audit messages, in every database whose changes staff make. */
 export const AUDIT_TOPIC = 'admin.audit';

@@ -1,3 +1,4 @@
+import { SecurityEventsService } from '@exchanger/identity';
 import {
   Injectable,
   type OnApplicationBootstrap,
@@ -11,7 +12,6 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { Database } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { Outbox, type OutboxMessage, OutboxRelay } from '../../database/outbox.js';
-import { SecurityEventsService } from '../../identity/index.js';
 import { WebOutbox } from '../../web/index.js';
 import { AuditLog } from '../entities/index.js';
 import { AUDIT_TOPIC, type AuditEntry } from './audit-entry.js';

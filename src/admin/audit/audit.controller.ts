@@ -1,8 +1,9 @@
+import { RequirePermissions } from '@exchanger/identity';
 import { Get, Query } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
-import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { Permission } from '../../common/permissions.js';
 import type { AuditLog } from '../entities/index.js';
 import { AuditQuery } from './audit-query.js';

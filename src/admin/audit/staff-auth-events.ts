@@ -1,5 +1,5 @@
+import type { RecordedSecurityEvent, SecurityEventInput } from '@exchanger/identity';
 import { AppContext } from '../../common/app-context.js';
-import type { RecordedSecurityEvent, SecurityEventInput } from '../../identity/index.js';
 import type { AuditEntry } from './audit-entry.js';
 
 /**

@@ -1,8 +1,8 @@
+import { lockUntilCommit } from '@exchanger/identity';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Database } from '../../common/app-context.js';
-import { lockUntilCommit } from '../../database/advisory-lock.js';
 import { type Actor, auditEntry } from '../audit/audit-entry.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { Configuration } from '../entities/index.js';

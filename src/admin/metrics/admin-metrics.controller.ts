@@ -1,7 +1,8 @@
+import { RequirePermissions } from '@exchanger/identity';
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { AppContext } from '../../common/app-context.js';
-import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { Permission } from '../../common/permissions.js';
 import { MetricSeries } from './metric-series.js';
 import { OptionalDate } from '../../common/http/query-fields.js';

@@ -1,3 +1,4 @@
+import { SecurityEventsService, SessionService } from '@exchanger/identity';
 import {
   Injectable,
   Logger,
@@ -7,9 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Database } from '../../common/app-context.js';
-import { SecurityEventsService } from '../../identity/index.js';
 import { RedisConnection } from '../../redis/index.js';
-import { SessionService } from '../../session/index.js';
 import { AdminSettings } from '../settings/admin-settings.js';
 import { sampleRedis } from './redis-sample.js';
 

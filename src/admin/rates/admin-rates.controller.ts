@@ -1,10 +1,11 @@
+import { RequirePermissions } from '@exchanger/identity';
 import { Body, ConflictException, Get, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, Matches } from 'class-validator';
 import { Decimal } from 'decimal.js';
 import { AppContext } from '../../common/app-context.js';
-import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { Permission } from '../../common/permissions.js';
 import { type CurrentRate, RatesService } from '../../web/index.js';
 import { CurrentActor } from '../audit/actor.decorator.js';

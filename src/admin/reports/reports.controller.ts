@@ -1,12 +1,12 @@
+import { type AuthenticatedSession, CurrentSession, RequirePermissions } from '@exchanger/identity';
 import { Body, Get, HttpCode, HttpStatus, Param, Post, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
-import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { UUID_PARAM } from '../../common/http/uuid-param.js';
 import { Permission } from '../../common/permissions.js';
-import { type AuthenticatedSession, CurrentSession } from '../../identity/index.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit-entry.js';
 import { StepUp } from '../step-up/step-up.js';

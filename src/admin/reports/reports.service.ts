@@ -1,3 +1,4 @@
+import { lockUntilCommit, SessionService, UsersService } from '@exchanger/identity';
 import {
   BadRequestException,
   ConflictException,
@@ -14,9 +15,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataSource } from 'typeorm';
 import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
-import { lockUntilCommit } from '../../database/advisory-lock.js';
-import { SessionService } from '../../session/index.js';
-import { UsersService } from '../../identity/index.js';
 import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import { WebRecords } from '../../web/index.js';
 import { type Actor, auditEntry } from '../audit/audit-entry.js';

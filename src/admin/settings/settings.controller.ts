@@ -1,8 +1,9 @@
+import { RequirePermissions } from '@exchanger/identity';
 import { Body, Get, HttpCode, HttpStatus, Param, Put, UseGuards } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { IsDefined } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
-import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { Permission } from '../../common/permissions.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit-entry.js';

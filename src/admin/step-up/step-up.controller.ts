@@ -1,15 +1,15 @@
+import {
+  type AuthenticatedSession,
+  AuthService,
+  Client,
+  type ClientInfo,
+  CurrentSession,
+} from '@exchanger/identity';
 import { Body, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
-import { AppController } from '../../common/http/route-context.js';
-import {
-  AuthService,
-  type AuthenticatedSession,
-  Client,
-  CurrentSession,
-} from '../../identity/index.js';
-import type { ClientInfo } from '../../session/index.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { StepUp } from './step-up.js';
 
 export class ConfirmPasswordDto {

@@ -1,8 +1,8 @@
+import { type AuthenticatedSession, AuthService } from '@exchanger/identity';
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppContext } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { AuthService, type AuthenticatedSession } from '../../identity/index.js';
 import { AdminSettings } from '../settings/admin-settings.js';
 
 /**

@@ -1,4 +1,14 @@
 import {
+  type AfterUserChange,
+  type AuthenticatedSession,
+  CurrentSession,
+  RequirePermissions,
+  SecurityEventsService,
+  SessionService,
+  type User,
+  UsersService,
+} from '@exchanger/identity';
+import {
   BadRequestException,
   Body,
   Delete,
@@ -15,17 +25,8 @@ import {
 import { ApiOperation } from '@nestjs/swagger';
 import type { EntityManager } from 'typeorm';
 import { AppContext } from '../../common/app-context.js';
-import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { Permission, PERMISSIONS_OF } from '../../common/permissions.js';
-import {
-  type AfterUserChange,
-  type AuthenticatedSession,
-  CurrentSession,
-  SecurityEventsService,
-  type User,
-  UsersService,
-} from '../../identity/index.js';
-import { SessionService } from '../../session/index.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import { type Actor, type AuditedAction, auditEntry } from '../audit/audit-entry.js';
 import { AuditTrail } from '../audit/audit-trail.js';

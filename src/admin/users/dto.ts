@@ -1,3 +1,4 @@
+import { UserRole } from '@exchanger/identity';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
@@ -11,7 +12,6 @@ import {
 } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
 import { KNOWN_PERMISSIONS } from '../../common/permissions.js';
-import { UserRole } from '../../identity/index.js';
 import { PageLimit } from '../../common/http/query-fields.js';
 
 export class UserIdParams {

@@ -1,15 +1,15 @@
+import {
+  type AuthenticatedSession,
+  type Invariant,
+  lockUntilCommit,
+  type User,
+  UserRole,
+  UsersService,
+} from '@exchanger/identity';
 import { ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppContext } from '../../common/app-context.js';
 import { Permission } from '../../common/permissions.js';
-import { lockUntilCommit } from '../../database/advisory-lock.js';
-import {
-  type AuthenticatedSession,
-  type Invariant,
-  type User,
-  UserRole,
-  UsersService,
-} from '../../identity/index.js';
 
 /** Permissions that make staff: only holders of admins:manage grant or revoke them. */
 const STAFF_PERMISSIONS: ReadonlySet<string> = new Set([

@@ -1,5 +1,4 @@
-import type { SecurityEvent, User } from '../../identity/index.js';
-import type { SessionSummary } from '../../session/index.js';
+import type { SecurityEvent, SessionSummary, User } from '@exchanger/identity';
 
 /** A user as staff see them: never the password hash. */
 export function staffUserView(user: User) {

@@ -1,7 +1,12 @@
+import {
+  type ClientInfo,
+  type FoundCode,
+  LinkCodesService,
+  SecurityEventsService,
+  SessionService,
+} from '@exchanger/identity';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { AppContext } from '../../common/app-context.js';
-import { type FoundCode, LinkCodesService, SecurityEventsService } from '../../identity/index.js';
-import { type ClientInfo, SessionService } from '../../session/index.js';
 import { ConversationStore } from './conversation-store.js';
 import type { UpdateScope } from './update-scope.js';
 

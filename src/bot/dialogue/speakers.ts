@@ -1,6 +1,6 @@
+import { SessionService } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
 import { AppContext } from '../../common/app-context.js';
-import { SessionService } from '../../session/index.js';
 import type { ConversationState, Speaker } from './update-scope.js';
 
 /**

@@ -1,7 +1,8 @@
+import { AllowAnonymous } from '@exchanger/identity';
 import { BadRequestException, Body, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOperation } from '@nestjs/swagger';
 import { AppContext } from '../../common/app-context.js';
-import { AllowAnonymous, AppController } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { SharedSecretGuard } from '../../common/http/shared-secret.guard.js';
 import { WEBHOOK_SECRET, WEBHOOK_SECRET_HEADER } from '../bot-config.js';
 import { BotRuntime } from '../bot.runtime.js';

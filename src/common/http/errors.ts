@@ -1,15 +1,4 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-
-/** 429 with a Retry-After header (the error filter sets it). */
-export class TooManyRequestsException extends HttpException {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message, HttpStatus.TOO_MANY_REQUESTS);
-  }
-}
 
 /** PostgreSQL error classes that mean "the database is not available now", not "bad request". */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P)|^57014$/;

@@ -1,3 +1,4 @@
+import { TooManyRequestsException } from '@exchanger/identity';
 import {
   type ArgumentsHost,
   Catch,
@@ -8,7 +9,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable, TooManyRequestsException } from './errors.js';
+import { isDatabaseUnavailable } from './errors.js';
 
 /** The one error shape of the API (SPEC §5). Never a stack trace or SQL text. */
 export interface ErrorBody {

@@ -1,15 +1,16 @@
-import { Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
-import { AppContext } from '../../common/app-context.js';
-import { AppController } from '../../common/http/route-context.js';
 import {
   type AuthenticatedSession,
   Client,
+  type ClientInfo,
   CurrentSession,
   LinkCodesService,
   SecurityEventsService,
-} from '../../identity/index.js';
-import { type ClientInfo, SessionService } from '../../session/index.js';
+  SessionService,
+} from '@exchanger/identity';
+import { Delete, Get, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+import { AppContext } from '../../common/app-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 
 /**
  * The customer's Telegram link, seen from the web account: a one-time code to send to the

@@ -1,9 +1,9 @@
+import { SecurityEventsService } from '@exchanger/identity';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
 import { readFromReplica } from '../../database/replica-reads.js';
-import { SecurityEventsService } from '../../identity/index.js';
 import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import { WebCacheKeys } from '../cache-keys.js';
 

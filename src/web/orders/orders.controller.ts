@@ -1,3 +1,4 @@
+import { type AuthenticatedSession, CurrentSession, RequirePermissions } from '@exchanger/identity';
 import {
   BadRequestException,
   Body,
@@ -14,9 +15,8 @@ import { ApiHeader, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppContext } from '../../common/app-context.js';
 import { UUID_PARAM } from '../../common/http/uuid-param.js';
-import { AppController, RequirePermissions } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { Permission } from '../../common/permissions.js';
-import { type AuthenticatedSession, CurrentSession } from '../../identity/index.js';
 import { CreateOrderDto, CreatePaymentDto, ListOrdersQuery } from './dto.js';
 import { type OrderView, OrdersService, type PaymentView } from './orders.service.js';
 

@@ -1,3 +1,4 @@
+import { AllowAnonymous } from '@exchanger/identity';
 import {
   applyDecorators,
   BadRequestException,
@@ -14,7 +15,7 @@ import type { FastifyReply } from 'fastify';
 import { AppContext } from '../../common/app-context.js';
 import { KeepRawBody } from '../../common/http/raw-body.js';
 import { UUID_PARAM } from '../../common/http/uuid-param.js';
-import { AllowAnonymous, AppController } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { PaymentConfirmationDto, PayoutConfirmationDto } from './dto.js';
 import { type OrderView, OrdersService, type PaymentView } from './orders.service.js';
 import {

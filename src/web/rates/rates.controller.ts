@@ -1,7 +1,8 @@
+import { AllowAnonymous } from '@exchanger/identity';
 import { Get, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
 import { AppContext } from '../../common/app-context.js';
-import { AllowAnonymous, AppController } from '../../common/http/route-context.js';
+import { AppController } from '../../common/http/app-controller.js';
 import { type CurrentRate, RatesService } from './rates.service.js';
 
 @AppController(AppContext.Web, 'rates')

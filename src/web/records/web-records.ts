@@ -1,9 +1,9 @@
+import { streamRows } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { Database } from '../../common/app-context.js';
-import { streamRows } from '../../database/row-stream.js';
 
 export type WebRecordRow = Record<string, unknown>;
 

@@ -1,6 +1,4 @@
 import { applyDecorators, Controller, SetMetadata } from '@nestjs/common';
-import { ApiCookieAuth, ApiTags } from '@nestjs/swagger';
-import { type AppContext, CONTEXTS } from '../app-context.js';
 
 /** Metadata key: the context a controller's routes belong to, or PUBLIC. */
 export const ROUTE_CONTEXT = 'exchanger:route-context';
@@ -18,16 +16,7 @@ export const PUBLIC = 'public';
  * `PublicController`; the guards refuse anything else.
  */
 export function ContextController(context: string, path: string): ClassDecorator {
-  return applyDecorators(Controller(path), SetMetadata(ROUTE_CONTEXT, context), ApiTags(context));
-}
-
-/** A controller of one of this product's applications, under that application's prefix. */
-export function AppController(context: AppContext, path: string): ClassDecorator {
-  const { routePrefix, sessionCookie } = CONTEXTS[context];
-  return applyDecorators(
-    ContextController(context, `${routePrefix}/${path}`),
-    ApiCookieAuth(sessionCookie),
-  );
+  return applyDecorators(Controller(path), SetMetadata(ROUTE_CONTEXT, context));
 }
 
 export function PublicController(path: string): ClassDecorator {

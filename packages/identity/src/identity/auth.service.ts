@@ -1,5 +1,5 @@
 import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import { TooManyRequestsException } from '../common/http/errors.js';
+import { TooManyRequestsException } from '../common/http/too-many-requests.js';
 import {
   type ClientInfo,
   type CreatedSession,

@@ -15,7 +15,6 @@ import {
   type Type,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowAnonymous, ContextController } from '../../common/http/route-context.js';
 import { createValidationPipe } from '../../common/http/validation.js';
@@ -105,10 +104,10 @@ export function authControllerFor(
       return { user: userView(user) };
     }
 
+    /** Revoke the presented session (if any) and clear its cookie */
     @Post('logout')
     @AllowAnonymous()
     @HttpCode(HttpStatus.NO_CONTENT)
-    @ApiOperation({ summary: 'Revoke the presented session (if any) and clear its cookie' })
     async logout(
       @Req() request: FastifyRequest,
       @Res({ passthrough: true }) reply: Reply,
@@ -118,9 +117,9 @@ export function authControllerFor(
       clearSessionCookie(reply, this.contextOptions, this.secureCookies);
     }
 
+    /** Revoke all the user's sessions in this application */
     @Post('logout-all')
     @HttpCode(HttpStatus.NO_CONTENT)
-    @ApiOperation({ summary: "Revoke all the user's sessions in this application" })
     async logoutAll(
       @CurrentSession() current: AuthenticatedSession,
       @Res({ passthrough: true }) reply: Reply,
@@ -130,8 +129,8 @@ export function authControllerFor(
       clearSessionCookie(reply, this.contextOptions, this.secureCookies);
     }
 
+    /** The user, their permissions here, and this session */
     @Get('me')
-    @ApiOperation({ summary: 'The user, their permissions here, and this session' })
     me(@CurrentSession() current: AuthenticatedSession) {
       return {
         user: userView(current.user),
@@ -140,11 +139,8 @@ export function authControllerFor(
       };
     }
 
+    /** The user's active sessions in this application, newest first, a page at a time (keyset: the next page's cursor is in X-Next-Cursor) */
     @Get('sessions')
-    @ApiOperation({
-      summary:
-        "The user's active sessions in this application, newest first, a page at a time (keyset: the next page's cursor is in X-Next-Cursor)",
-    })
     async list(
       @CurrentSession() current: AuthenticatedSession,
       @Query(VALID) query: SessionPageQuery,
@@ -158,9 +154,9 @@ export function authControllerFor(
       return page.items.map((summary) => sessionSummaryView(summary, current.session.id));
     }
 
+    /** Revoke one of the user’s sessions (404 for any other id) */
     @Delete('sessions/:id')
     @HttpCode(HttpStatus.NO_CONTENT)
-    @ApiOperation({ summary: 'Revoke one of the user’s sessions (404 for any other id)' })
     async revoke(
       @CurrentSession() current: AuthenticatedSession,
       @Param(VALID) params: SessionIdParams,
@@ -182,31 +178,18 @@ export function authControllerFor(
   const checkPassword = passwordGuard;
 
   class PasswordRoutes extends SessionRoutes {
+    /** Log in with email and password; sets the session cookie */
     @Post('login')
     @AllowAnonymous()
     @UseGuards(LoginBodyGuard, checkPassword)
     @HttpCode(HttpStatus.OK)
-    @ApiBody({ type: CredentialsDto })
-    @ApiOperation({
-      summary: 'Log in with email and password; sets the session cookie',
-      description:
-        'Clients that are not browsers send the cookie value back as `Authorization: Bearer`.',
-    })
-    @ApiResponse({
-      status: 401,
-      description: 'Unknown email, wrong password, or a user this application does not admit',
-    })
-    @ApiResponse({ status: 429, description: 'Too many failed attempts; see Retry-After' })
     login(@LoggedInUser() loggedIn: LoggedIn, @Res({ passthrough: true }) reply: Reply) {
       return this.started(loggedIn, reply);
     }
 
+    /** Change the password; every other session, in every application, is revoked */
     @Post('password')
     @HttpCode(HttpStatus.NO_CONTENT)
-    @ApiOperation({
-      summary: 'Change the password; every other session, in every application, is revoked',
-    })
-    @ApiResponse({ status: 429, description: 'Too many wrong passwords; the session is ended' })
     async changePassword(
       @CurrentSession() current: AuthenticatedSession,
       @Body(VALID) body: ChangePasswordDto,
@@ -226,12 +209,10 @@ export function authControllerFor(
   if (routes.registration !== true) return named(PasswordRoutes, context);
 
   class RegistrationRoutes extends PasswordRoutes {
+    /** Create an account and log in */
     @Post('register')
     @AllowAnonymous()
     @HttpCode(HttpStatus.CREATED)
-    @ApiOperation({ summary: 'Create an account and log in' })
-    @ApiResponse({ status: 409, description: 'The email is already registered' })
-    @ApiResponse({ status: 429, description: 'Too many registrations from this address' })
     async register(
       @Body(VALID) body: CredentialsDto,
       @Res({ passthrough: true }) reply: Reply,

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo, ValidatedSession } from '../../session/index.js';
-import { currentClientRequestId } from '../../common/logging.js';
+import { clientRequestIdOf } from '../../common/http/request-id.js';
 import { validAddress } from '../client-address.js';
 import type { LoggedIn } from '../auth.service.js';
 
@@ -49,7 +49,7 @@ export function clientInfoOf(request: FastifyRequest): ClientInfo {
     ipAddress: validAddress(request.ip),
     userAgent: userAgent === undefined ? null : userAgent.slice(0, 512),
     requestId: request.id,
-    clientRequestId: currentClientRequestId(request.raw),
+    clientRequestId: clientRequestIdOf(request.raw),
   };
 }
 
