@@ -27,7 +27,7 @@ export interface ContextDescriptor {
   readonly routePrefix: string;
   /** Cookie that carries the session token of this context. */
   readonly sessionCookie: string;
-  /** Redis namespace of the application's data cache (SPEC §3). */
+  /** Redis namespace of the application's data cache (see docs/caching.md). */
   readonly cacheNamespace: string;
   /**
    * Other applications' databases this one reaches through their exported services (the

@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from './errors.js';
 
-/** The one error shape of the API (SPEC §5). Never a stack trace or SQL text. */
+/** The one error shape of the API. Never a stack trace or SQL text. */
 export interface ErrorBody {
   statusCode: number;
   error: string;

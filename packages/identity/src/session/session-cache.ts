@@ -1,7 +1,7 @@
 import { KeyScript, type NamespacedStore, TOMBSTONE, TOMBSTONE_MS } from '../redis/index.js';
 import type { Principal, SessionState } from './session.types.js';
 
-/** A cached session never outlives this, whatever its remaining life (SPEC §3). */
+/** A cached session never outlives this, whatever its remaining life. */
 export const MAX_SESSION_CACHE_MS = 24 * 3_600_000;
 const USER_CACHE_MS = 3_600_000;
 
@@ -56,7 +56,7 @@ return 1`,
 
 /**
  * The cache side of sessions: `{ns}:session:{ctx}:{sha256}` and `{ns}:user:{ctx}:{userId}`
- * (SPEC §3, ns = `identity`). Every key is formed here, through the store of that namespace,
+ * (ns = `identity`). Every key is formed here, through the store of that namespace,
  * in Redis or in process memory alike. Writes are conditional so that a revocation always
  * wins a race with a refill or an extension.
  */

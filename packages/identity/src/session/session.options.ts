@@ -13,7 +13,7 @@ export interface SessionModuleOptions {
    * of its own; omitted, sessions are cached in process memory (one process only).
    */
   readonly redis?: RedisConnection | RedisOptions;
-  /** The Redis namespace of session and user keys (SPEC §3: `identity`). */
+  /** The Redis namespace of session and user keys (`identity` by default). */
   readonly namespace?: string;
   /** How often ended sessions are purged (default 5 minutes). */
   readonly purgeIntervalMs?: number;

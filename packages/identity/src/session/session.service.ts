@@ -56,7 +56,7 @@ export interface CreatedSession {
 }
 
 /**
- * Cache-aside sessions (SPEC §4). PostgreSQL is the truth and is always written first;
+ * Cache-aside sessions. PostgreSQL is the truth and is always written first;
  * Redis answers validations without SQL. Revocations are committed together with an
  * outbox record and then written to Redis as tombstones, which refills cannot overwrite:
  * a revoked session is refused on the very next request, whatever races or outages.

@@ -17,7 +17,7 @@ export const ORIGIN_GUARD_OPTIONS = Symbol('ORIGIN_GUARD_OPTIONS');
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Refuses unsafe requests sent by a browser from a foreign page (SPEC §5), with or without
+ * Refuses unsafe requests sent by a browser from a foreign page, with or without
  * a session: an Origin that is neither the API's own nor a trusted one, or, without Origin,
  * `Sec-Fetch-Site: cross-site`. This is what stops CSRF, login CSRF and forced logout;
  * SameSite cookies alone do not separate two ports of one host. Clients that are not

@@ -65,7 +65,7 @@ export interface AuthRoutesOptions {
 }
 
 /**
- * The auth routes of one context (SPEC §5): who am I, my sessions, logging out; with
+ * The auth routes of one context: who am I, my sessions, logging out; with
  * passwords, login and password change; optionally registration. `passwordGuard` is the
  * context's Passport guard (see passwordLoginFor).
  */

@@ -22,7 +22,7 @@ export function presentedToken(
   return bearer === undefined ? undefined : { token: bearer, source: 'bearer' };
 }
 
-/** Cookie flags of SPEC §5: HttpOnly, the context's SameSite and path, Secure. */
+/** Session cookie flags: HttpOnly, the context's SameSite and path, Secure. */
 function cookieOptions(context: IdentityContextOptions, secure: boolean) {
   return {
     httpOnly: true,
