@@ -8,7 +8,7 @@
 const FOLDERS = '(web|admin|bot|redis|health|metrics)';
 /** The identity package's source; its folders are used by one another through their doors. */
 const PACKAGE = 'packages/identity/src';
-const PACKAGE_FOLDERS = '(identity|session|redis)';
+const PACKAGE_FOLDERS = '(identity|session|redis|background)';
 
 module.exports = {
   forbidden: [
@@ -96,6 +96,67 @@ module.exports = {
       severity: 'error',
       from: { path: '^examples/' },
       to: { path: '^src/' },
+    },
+    {
+      name: 'applications-meet-only-through-web',
+      comment:
+        'Admin and bot use the web application through its door (its services and order events); web uses neither, and they do not use each other.',
+      severity: 'error',
+      from: { path: '^src/(web|admin|bot)/' },
+      to: {
+        path: '^src/(web|admin|bot)/',
+        pathNot: ['^src/$1/', '^src/web/index\\.ts$'],
+      },
+    },
+    {
+      name: 'web-opens-only-its-database',
+      comment: 'Each application opens only its own database (database/data-sources/<name>.ts).',
+      severity: 'error',
+      from: { path: '^src/web/' },
+      to: { path: '^src/database/data-sources/(identity|admin|bot)\\.ts$' },
+    },
+    {
+      name: 'bot-opens-only-its-database',
+      comment: 'The bot reaches web data through the web services, identity through the package.',
+      severity: 'error',
+      from: { path: '^src/bot/' },
+      to: { path: '^src/database/data-sources/(identity|admin|web)\\.ts$' },
+    },
+    {
+      name: 'admin-opens-only-its-database',
+      comment:
+        'Admin reaches web data through the web services and identity through the package; the first-admin bootstrap alone takes an advisory lock on the identity database.',
+      severity: 'error',
+      from: { path: '^src/admin/', pathNot: '^src/admin/first-admin\\.ts$' },
+      to: { path: '^src/database/data-sources/(identity|web|bot)\\.ts$' },
+    },
+    {
+      name: 'bot-layers-point-down',
+      comment:
+        "The bot's layers run receive → understand → act → send: a layer imports only the layers after it (and the bot's floor: config, state, texts, cache keys, entities).",
+      severity: 'error',
+      from: { path: '^src/bot/understand/' },
+      to: { path: '^src/bot/receive/' },
+    },
+    {
+      name: 'bot-act-points-down',
+      severity: 'error',
+      from: { path: '^src/bot/act/' },
+      to: { path: '^src/bot/(receive|understand)/' },
+    },
+    {
+      name: 'bot-send-is-the-bottom-layer',
+      severity: 'error',
+      from: { path: '^src/bot/send/' },
+      to: { path: '^src/bot/(receive|understand|act)/' },
+    },
+    {
+      name: 'bot-floor-knows-no-layer',
+      comment:
+        "The bot's floor files (config, state, texts, cache keys, entities) are used by every layer and use none.",
+      severity: 'error',
+      from: { path: '^src/bot/(?!bot\\.module\\.ts$|index\\.ts$)[^/]+\\.ts$|^src/bot/entities/' },
+      to: { path: '^src/bot/(receive|understand|act|send)/' },
     },
     {
       name: 'no-circular',

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { User } from 'grammy/types';
 import request from 'supertest';
 import { Texts } from '../src/bot/texts.js';
-import { OutgoingQueue } from '../src/bot/telegram/outgoing-queue.js';
+import { OutgoingQueue } from '../src/bot/send/outgoing-queue.js';
 import { AppContext } from '../src/common/app-context.js';
 import { RatesService } from '../src/web/index.js';
 import {

@@ -5,7 +5,7 @@ import type { Update } from 'grammy/types';
 import pg from 'pg';
 import request from 'supertest';
 import { Texts } from '../src/bot/texts.js';
-import { UpdateInbox } from '../src/bot/updates/update-inbox.js';
+import { UpdateInbox } from '../src/bot/receive/update-inbox.js';
 import { RatesService } from '../src/web/index.js';
 import {
   botDatabase,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { HttpException } from '@nestjs/common';
+import { DomainError } from '../src/common/domain-error.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -106,13 +106,13 @@ describe('exchange rates', () => {
   });
 
   describe('setting a rate', () => {
-    /** The rejection of a setRate call, for its status and message. */
-    async function refusal(setting: Promise<unknown>): Promise<HttpException> {
+    /** The refusal of a setRate call (a domain error), for its kind and message. */
+    async function refusal(setting: Promise<unknown>): Promise<DomainError> {
       const error: unknown = await setting.then(
         () => undefined,
         (reason: unknown) => reason,
       );
-      if (!(error instanceof HttpException)) throw new Error(`not refused: ${String(error)}`);
+      if (!(error instanceof DomainError)) throw new Error(`not refused: ${String(error)}`);
       return error;
     }
 
@@ -120,14 +120,14 @@ describe('exchange rates', () => {
       await rates.setRate('RTF', 'RTG', '0.92');
       await rates.setRate('RTG', 'RTF', '1.086');
       const refused = await refusal(rates.setRate('RTG', 'RTF', '1.087'));
-      expect(refused.getStatus()).toBe(409);
+      expect(refused.refusal).toBe('conflict');
       expect(refused.message).toBe(
         'RTG/RTF at 1.08700000 with RTF/RTG at 0.92000000 returns 1.00004 RTG for each RTG ' +
           'exchanged there and back; the round trip must return less than 1',
       );
       expect((await http().get('/web/rates/RTG/RTF').expect(200)).body.rate).toBe('1.08600000');
       // Either side of the pair: raising the other rate is refused as well.
-      expect((await refusal(rates.setRate('RTF', 'RTG', '0.93'))).getStatus()).toBe(409);
+      expect((await refusal(rates.setRate('RTF', 'RTG', '0.93'))).refusal).toBe('conflict');
     });
 
     it('refuses a round trip of exactly 1', async () => {
@@ -139,7 +139,7 @@ describe('exchange rates', () => {
     it('checks against an opposite rate scheduled for later, too', async () => {
       await rates.setRate('RTK', 'RTJ', '1.9', new Date(Date.now() + 3_600_000));
       await rates.setRate('RTJ', 'RTK', '0.52'); // 0.988: sound
-      expect((await refusal(rates.setRate('RTJ', 'RTK', '0.53'))).getStatus()).toBe(409);
+      expect((await refusal(rates.setRate('RTJ', 'RTK', '0.53'))).refusal).toBe('conflict');
     });
 
     it('lets only one of two opposite rates set at the same time through when together they pay out', async () => {

@@ -1,12 +1,11 @@
 import { UserRole, UsersService, withAdvisoryLock } from '@exchanger/identity';
 import { ConflictException, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Database } from '../common/app-context.js';
 import { FIRST_ADMIN_GRANTS } from '../common/permissions.js';
 import type { AppConfig } from '../config/app-config.js';
+import { InjectIdentityDataSource } from '../database/data-sources/identity.js';
 
 /** Reserved for documentation and testing (RFC 6761), and accepted as an email address. */
 export const DEVELOPMENT_ADMIN_EMAIL = 'admin@exchanger.localhost';
@@ -23,7 +22,7 @@ export class FirstAdmin implements OnApplicationBootstrap {
   constructor(
     private readonly config: ConfigService<AppConfig, true>,
     private readonly users: UsersService,
-    @InjectDataSource(Database.Identity) private readonly identity: DataSource,
+    @InjectIdentityDataSource() private readonly identity: DataSource,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

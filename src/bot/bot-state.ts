@@ -1,7 +1,7 @@
+import { errorText } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Database } from '../common/app-context.js';
+import { InjectBotDataSource } from '../database/data-sources/bot.js';
 
 /** What the bot keeps about itself in `bot_state`, by key. */
 export interface BotStateValues {
@@ -20,7 +20,7 @@ export type BotStateKey = keyof BotStateValues;
 /** `bot_state`: the bot's own state, one JSON value per key. */
 @Injectable()
 export class BotStateStore {
-  constructor(@InjectDataSource(Database.Bot) private readonly dataSource: DataSource) {}
+  constructor(@InjectBotDataSource() private readonly dataSource: DataSource) {}
 
   async get<K extends BotStateKey>(key: K): Promise<BotStateValues[K] | undefined> {
     const rows: Array<{ value: BotStateValues[K] }> = await this.dataSource.query(
@@ -44,11 +44,10 @@ export class BotStateStore {
 
   /** Records a failure; never throws (the database may be what failed). */
   async recordError(where: string, error: unknown): Promise<void> {
-    const message = error instanceof Error ? error.message : String(error);
     await this.set('last_error', {
       at: new Date().toISOString(),
       where,
-      message: message.slice(0, 1_000),
+      message: errorText(error),
     }).catch(() => undefined);
   }
 }

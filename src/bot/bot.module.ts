@@ -7,17 +7,25 @@ import type { AppConfig } from '../config/app-config.js';
 import { RedisModule } from '../redis/index.js';
 import { WebServicesModule } from '../web/index.js';
 import { BOT_CONFIG, type TelegramConfig, WEBHOOK_SECRET } from './bot-config.js';
-import { BotRuntime } from './bot.runtime.js';
 import { BotStateStore } from './bot-state.js';
-import { AccountLinks } from './dialogue/account-links.js';
-import { BotHandlers } from './dialogue/bot-handlers.js';
-import { ConversationStore } from './dialogue/conversation-store.js';
-import { Records } from './dialogue/records.js';
-import { Speakers } from './dialogue/speakers.js';
+import { AccountLinks } from './act/account-links.js';
+import { ConversationStore } from './act/conversation-store.js';
+import { OrderNotifications } from './act/order-notifications.js';
+import { Speakers } from './act/speakers.js';
 import { BOT_ENTITIES } from './entities/index.js';
-import { OutgoingQueue } from './telegram/outgoing-queue.js';
-import { UpdateInbox } from './updates/update-inbox.js';
-import { WebhookController, WebhookSecretGuard } from './updates/webhook.controller.js';
+import { HandledPurge } from './receive/handled-purge.js';
+import { InboundRecords } from './receive/inbound-records.js';
+import { UpdateInbox } from './receive/update-inbox.js';
+import { UpdatePoller } from './receive/update-poller.js';
+import { UpdateWorker } from './receive/update-worker.js';
+import { WebhookController, WebhookSecretGuard } from './receive/webhook.controller.js';
+import { WebhookRegistration } from './receive/webhook-registration.js';
+import { OutgoingQueue } from './send/outgoing-queue.js';
+import { OutgoingSender } from './send/outgoing-sender.js';
+import { SendLimiter } from './send/send-limiter.js';
+import { TelegramClient } from './send/telegram-client.js';
+import { BotHandlers } from './understand/bot-handlers.js';
+import { CommandRecords } from './understand/command-records.js';
 
 const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Telegram];
 
@@ -54,14 +62,26 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Telegram];
     },
     WebhookSecretGuard,
     BotStateStore,
+    // receive: updates in (webhook or polling), stored once, handled by the workers
     UpdateInbox,
-    OutgoingQueue,
+    UpdateWorker,
+    UpdatePoller,
+    WebhookRegistration,
+    InboundRecords,
+    HandledPurge,
+    // understand: what an update asks for, and the answer
+    BotHandlers,
+    CommandRecords,
+    // act: conversations, links, notifications of order events
     ConversationStore,
     Speakers,
-    Records,
     AccountLinks,
-    BotHandlers,
-    BotRuntime,
+    OrderNotifications,
+    // send: the durable queue of calls to Telegram, paced
+    OutgoingQueue,
+    OutgoingSender,
+    SendLimiter,
+    TelegramClient,
   ],
 })
 export class BotModule {}

@@ -1,4 +1,10 @@
-import { Logger } from '@nestjs/common';
+import {
+  type Backoff,
+  backoffDelayMs,
+  PeriodicWork,
+  retryLater,
+  withClaimedRows,
+} from '@exchanger/identity';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** A message as a relay hands it to its receiver. */
@@ -10,9 +16,16 @@ export interface OutboxMessage<Payload = Record<string, unknown>> {
   readonly createdAt: Date;
 }
 
-/** After a failed delivery, the next try waits this long times 2^attempts, at most MAX_RETRY_MS. */
-const RETRY_BASE_MS = 500;
-const MAX_RETRY_MS = 60_000;
+/** After a failed delivery, the next try of those messages waits longer each time. */
+const RETRY: Backoff = { firstMs: 500, maxMs: 60_000 };
+
+interface OutboxRow<Payload> {
+  readonly id: string;
+  readonly message_id: string;
+  readonly payload: Payload;
+  readonly created_at: Date;
+  readonly attempts: number;
+}
 
 /**
  * The transactional outbox of one database (`outbox`). A change records its message with
@@ -34,46 +47,51 @@ export class Outbox {
 
   /**
    * Hands one batch of the topic's due messages, oldest first, to `receive`, and deletes
-   * them once it succeeds; if it fails they stay, to be tried again after a backoff.
-   * Messages another relay holds are skipped. Returns how many were delivered.
+   * them once it succeeds; if it fails they stay, to be tried again after a backoff (and the
+   * error is thrown). Messages another relay holds are skipped. Returns how many were delivered.
    */
   async deliver<Payload>(
     topic: string,
     receive: (messages: ReadonlyArray<OutboxMessage<Payload>>) => Promise<void>,
     limit = 100,
   ): Promise<number> {
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ id: string; message_id: string; payload: Payload; created_at: Date }> =
-        await manager.query(
-          `SELECT id, message_id, payload, created_at FROM outbox
-         WHERE topic = $1 AND available_at <= now()
-         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [topic, limit],
-        );
-      if (rows.length === 0) return { delivered: 0 };
-      const ids = rows.map((row) => row.id);
-      try {
-        await receive(
-          rows.map((row) => ({
-            id: row.message_id,
-            topic,
-            payload: row.payload,
-            createdAt: row.created_at,
-          })),
-        );
-      } catch (error) {
-        // Committed, not rolled back: the next try waits.
-        await manager.query(
-          `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-             available_at = now() + make_interval(secs => least($3::float8, $4::float8 * 2 ^ attempts) / 1000)
-           WHERE id = ANY($1::bigint[])`,
-          [ids, String(error).slice(0, 1_000), MAX_RETRY_MS, RETRY_BASE_MS],
-        );
-        return { delivered: 0, error };
-      }
-      await manager.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
-      return { delivered: rows.length };
-    });
+    const outcome = await withClaimedRows<
+      OutboxRow<Payload>,
+      { delivered: number; error?: unknown }
+    >(
+      this.dataSource,
+      `SELECT id, message_id, payload, created_at, attempts FROM outbox
+       WHERE topic = $1 AND available_at <= now()
+       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [topic, limit],
+      async (rows, manager) => {
+        const ids = rows.map((row) => row.id);
+        try {
+          await receive(
+            rows.map((row) => ({
+              id: row.message_id,
+              topic,
+              payload: row.payload,
+              createdAt: row.created_at,
+            })),
+          );
+        } catch (error) {
+          // Committed, not rolled back: the next try waits.
+          const attempts = Math.max(...rows.map((row) => row.attempts)) + 1;
+          await retryLater(
+            manager,
+            { table: 'outbox', key: 'id' },
+            ids,
+            error,
+            backoffDelayMs(attempts, RETRY),
+          );
+          return { delivered: 0, error };
+        }
+        await manager.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
+        return { delivered: rows.length };
+      },
+    );
+    if (outcome === undefined) return 0;
     if ('error' in outcome) throw outcome.error;
     return outcome.delivered;
   }
@@ -89,52 +107,55 @@ export class Outbox {
 }
 
 /**
- * Delivers one topic of one outbox on a timer (and on `nudge`, right after a change), one
- * run at a time per process; several processes may relay the same topic.
+ * Delivers one topic of one outbox in the background: every `intervalMs`, and at once when
+ * nudged (right after a change). Several processes may relay the same topic.
  */
 export class OutboxRelay<Payload> {
-  private readonly logger: Logger;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private lastWarningAt = 0;
+  private readonly work: PeriodicWork;
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly outbox: Outbox,
     private readonly topic: string,
     private readonly receive: (messages: ReadonlyArray<OutboxMessage<Payload>>) => Promise<void>,
-    private readonly intervalMs: number,
+    intervalMs: number,
   ) {
-    this.logger = new Logger(`Outbox ${topic}`);
+    this.work = new PeriodicWork({
+      name: `Outbox ${topic}`,
+      round: async () => (await this.deliverBatch()) > 0,
+      intervalMs,
+    });
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.nudge(), this.intervalMs);
-    this.timer.unref();
+    this.work.start();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.work.stop();
   }
 
-  /** Delivers everything due now; failures are logged (at most every 10 s) and retried later. */
-  nudge(): Promise<void> {
-    this.running ??= this.deliverAll().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+  /** There may be messages now: the relay looks at once. */
+  nudge(): void {
+    this.work.nudge();
   }
 
-  private async deliverAll(): Promise<void> {
-    try {
-      while ((await this.outbox.deliver(this.topic, this.receive)) > 0) {
+  /**
+   * Delivers everything due now and resolves when done, one flush at a time; a failure
+   * rejects (the messages stay for the relay's next round).
+   */
+  flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      while ((await this.deliverBatch()) > 0) {
         // until nothing is due
       }
-    } catch (error) {
-      if (Date.now() - this.lastWarningAt >= 10_000) {
-        this.lastWarningAt = Date.now();
-        this.logger.warn(`delivery failed, will retry: ${String(error)}`);
-      }
-    }
+    })().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private deliverBatch(): Promise<number> {
+    return this.outbox.deliver(this.topic, this.receive);
   }
 }

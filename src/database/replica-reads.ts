@@ -1,9 +1,8 @@
+import { errorText, ThrottledWarning } from '@exchanger/identity';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 
-const logger = new Logger('Database');
-const WARNING_INTERVAL_MS = 10_000;
-let lastWarningAt = 0;
+const replicaWarning = new ThrottledWarning(new Logger('Database'));
 
 /**
  * Runs a read that tolerates replication lag (aggregates, reports) on a read replica of
@@ -25,17 +24,9 @@ export async function readFromReplica<T>(
   try {
     return (await replica.query(sql, values)) as T[];
   } catch (error) {
-    warnAtMostEvery(WARNING_INTERVAL_MS, error);
+    replicaWarning.warn(`Read replica failed, read from the primary instead: ${errorText(error)}`);
     return dataSource.query<T[]>(sql, values);
   } finally {
     await replica.release();
   }
-}
-
-function warnAtMostEvery(intervalMs: number, error: unknown): void {
-  const now = Date.now();
-  if (now - lastWarningAt < intervalMs) return;
-  lastWarningAt = now;
-  const reason = error instanceof Error ? error.message : String(error);
-  logger.warn(`Read replica failed, read from the primary instead: ${reason}`);
 }

@@ -4,6 +4,7 @@ import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
 import { RedisModule } from '../redis/index.js';
 import { AnalyticsService } from './analytics/analytics.service.js';
 import { WEB_ENTITIES } from './entities/index.js';
+import { OrderEvents } from './orders/order-events.js';
 import { OrdersService } from './orders/orders.service.js';
 import { RatesService } from './rates/rates.service.js';
 import { WEB_OUTBOX_PROVIDER, WebOutbox } from './records/web-outbox.js';
@@ -11,7 +12,7 @@ import { WebRecords } from './records/web-records.js';
 
 /**
  * The web application's services without its routes: rates, orders and analytics on the
- * web database and cache, read-only record streams (reports) and its outbox. WebModule
+ * web database and cache, read-only record streams (reports), order events and its outbox (audit messages). WebModule
  * serves them over HTTP; another application (the admin, the bot) imports this module to
  * use them without mounting any web route. One instance per process.
  */
@@ -20,7 +21,14 @@ import { WebRecords } from './records/web-records.js';
     TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
     RedisModule.forFeature(CONTEXTS[AppContext.Web].cacheNamespace),
   ],
-  providers: [RatesService, OrdersService, AnalyticsService, WebRecords, WEB_OUTBOX_PROVIDER],
-  exports: [RatesService, OrdersService, AnalyticsService, WebRecords, WebOutbox],
+  providers: [
+    RatesService,
+    OrdersService,
+    OrderEvents,
+    AnalyticsService,
+    WebRecords,
+    WEB_OUTBOX_PROVIDER,
+  ],
+  exports: [RatesService, OrdersService, OrderEvents, AnalyticsService, WebRecords, WebOutbox],
 })
 export class WebServicesModule {}

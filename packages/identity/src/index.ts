@@ -6,6 +6,7 @@
 export * from './identity/index.js';
 export * from './session/index.js';
 export * from './redis/index.js';
+export * from './background/index.js';
 export {
   ANONYMOUS_ALLOWED,
   REQUIRED_PERMISSIONS,

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Database } from '../../common/app-context.js';
 import { AuditLog } from '../entities/index.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 export interface AuditFilter {
   readonly actor?: string;
@@ -20,7 +19,7 @@ export interface AuditFilter {
 /** Reading the audit trail: newest first, filtered, a page at a time (keyset). */
 @Injectable()
 export class AuditQuery {
-  constructor(@InjectDataSource(Database.Admin) private readonly admin: DataSource) {}
+  constructor(@InjectAdminDataSource() private readonly admin: DataSource) {}
 
   find(filter: AuditFilter): Promise<AuditLog[]> {
     const query = this.admin

@@ -6,16 +6,17 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { Database } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { Outbox, type OutboxMessage, OutboxRelay } from '../../database/outbox.js';
+import { IdentityOutbox } from '../../database/identity-outbox.js';
+import { type OutboxMessage, OutboxRelay } from '../../database/outbox.js';
 import { WebOutbox } from '../../web/index.js';
 import { AuditLog } from '../entities/index.js';
 import { AUDIT_TOPIC, type AuditEntry } from './audit-entry.js';
 import { auditEntryOfEvent, isAuditedStaffEvent } from './staff-auth-events.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 /** How often each relay looks for audit messages it was not nudged about. */
 const RELAY_INTERVAL_MS = 1_000;
@@ -34,20 +35,18 @@ const RELAY_INTERVAL_MS = 1_000;
  */
 @Injectable()
 export class AuditTrail implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
-  private readonly identityOutbox: Outbox;
   private readonly relays: ReadonlyArray<OutboxRelay<AuditEntry>>;
   /** The applications this process runs, written into every entry it makes. */
   private readonly originProcess: string;
 
   constructor(
-    @InjectDataSource(Database.Admin) private readonly admin: DataSource,
-    @InjectDataSource(Database.Identity) identity: DataSource,
+    @InjectAdminDataSource() private readonly admin: DataSource,
+    private readonly identityOutbox: IdentityOutbox,
     private readonly webOutbox: WebOutbox,
     private readonly events: SecurityEventsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.originProcess = config.get('contexts', { infer: true }).join(',');
-    this.identityOutbox = new Outbox(identity);
     this.relays = [
       new OutboxRelay(
         this.identityOutbox,
@@ -97,14 +96,16 @@ export class AuditTrail implements OnModuleInit, OnApplicationBootstrap, OnModul
     return { ...entry, originProcess: this.originProcess };
   }
 
-  /** Delivers what is due now (tests, and right after a change). */
+  /** Delivers what is due now; what cannot be delivered stays for the relays' next round. */
   async flush(): Promise<void> {
-    await Promise.all(this.relays.map((relay) => relay.nudge()));
+    await Promise.allSettled(this.relays.map((relay) => relay.flush()));
   }
 
-  /** After the change's commit, which the caller is about to make: deliver at once. */
+  /** After the change's commit, which the caller is about to make: the relays look at once. */
   private nudgeSoon(): void {
-    setTimeout(() => void this.flush(), 10).unref();
+    setTimeout(() => {
+      for (const relay of this.relays) relay.nudge();
+    }, 10).unref();
   }
 
   private receiver(source: Database) {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Database } from '../../common/app-context.js';
+import { IDENTITY_OUTBOX_PROVIDER } from '../../database/identity-outbox.js';
 import { WebServicesModule } from '../../web/index.js';
 import { ADMIN_ENTITIES } from '../entities/index.js';
 import { AuditController } from './audit.controller.js';
@@ -11,7 +12,7 @@ import { AuditTrail } from './audit-trail.js';
 @Module({
   imports: [TypeOrmModule.forFeature(ADMIN_ENTITIES, Database.Admin), WebServicesModule],
   controllers: [AuditController],
-  providers: [AuditTrail, AuditQuery],
+  providers: [AuditTrail, AuditQuery, IDENTITY_OUTBOX_PROVIDER],
   exports: [AuditTrail],
 })
 export class AuditModule {}

@@ -1,8 +1,6 @@
 import { lockUntilCommit } from '@exchanger/identity';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Database } from '../../common/app-context.js';
 import { type Actor, auditEntry } from '../audit/audit-entry.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { Configuration } from '../entities/index.js';
@@ -12,6 +10,7 @@ import {
   type ConfigurationOf,
   isConfigurationKind,
 } from './kinds.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 export interface ConfigurationVersion {
   kind: string;
@@ -41,7 +40,7 @@ function view(row: Configuration): ConfigurationVersion {
 @Injectable()
 export class Configurations {
   constructor(
-    @InjectDataSource(Database.Admin) private readonly admin: DataSource,
+    @InjectAdminDataSource() private readonly admin: DataSource,
     private readonly audit: AuditTrail,
   ) {}
 

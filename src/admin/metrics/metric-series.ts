@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
 import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import { Configurations } from '../configurations/configurations.service.js';
 import type { ConfigurationOf } from '../configurations/kinds.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 /** Metric series are cached 15 minutes (`cache:admin:metrics:{name}`). */
 const SERIES_CACHE_MS = 15 * 60_000;
@@ -46,7 +46,7 @@ const COMPARE: Readonly<Record<AlertRule['op'], (value: number, threshold: numbe
 @Injectable()
 export class MetricSeries {
   constructor(
-    @InjectDataSource(Database.Admin) private readonly admin: DataSource,
+    @InjectAdminDataSource() private readonly admin: DataSource,
     @InjectTtlCache(CONTEXTS[AppContext.Admin].cacheNamespace) private readonly cache: TtlCache,
     private readonly configurations: Configurations,
   ) {}

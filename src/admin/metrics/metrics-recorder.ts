@@ -1,16 +1,20 @@
-import { SecurityEventsService, SessionService } from '@exchanger/identity';
+import {
+  errorText,
+  PeriodicWork,
+  SecurityEventsService,
+  SessionService,
+} from '@exchanger/identity';
 import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Database } from '../../common/app-context.js';
 import { RedisConnection } from '../../redis/index.js';
 import { AdminSettings } from '../settings/admin-settings.js';
 import { sampleRedis } from './redis-sample.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 /** How often each admin process checks whether a sample is due (the interval is a setting). */
 const TICK_MS = 5_000;
@@ -33,11 +37,18 @@ export interface Sample {
 @Injectable()
 export class MetricsRecorder implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MetricsRecorder');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ticks = new PeriodicWork({
+    name: 'MetricsRecorder',
+    round: async () => {
+      await this.sampleIfDue();
+    },
+    intervalMs: TICK_MS,
+    pauseFirst: true,
+  });
   private running: Promise<boolean> | undefined;
 
   constructor(
-    @InjectDataSource(Database.Admin) private readonly admin: DataSource,
+    @InjectAdminDataSource() private readonly admin: DataSource,
     private readonly sessions: SessionService,
     private readonly events: SecurityEventsService,
     private readonly redis: RedisConnection,
@@ -45,12 +56,11 @@ export class MetricsRecorder implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sampleIfDue(), TICK_MS);
-    this.timer.unref();
+    this.ticks.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
+    await this.ticks.stop();
     await this.running?.catch(() => undefined);
   }
 
@@ -58,7 +68,7 @@ export class MetricsRecorder implements OnApplicationBootstrap, OnModuleDestroy 
   sampleIfDue(force = false): Promise<boolean> {
     this.running ??= this.sample(force)
       .catch((error: unknown) => {
-        this.logger.warn(`sample failed: ${String(error)}`);
+        this.logger.warn(`sample failed: ${errorText(error)}`);
         return false;
       })
       .finally(() => {
@@ -113,7 +123,7 @@ export class MetricsRecorder implements OnApplicationBootstrap, OnModuleDestroy 
     const { invalidationsPending } = await this.sessions.metrics();
     samples.push({ name: 'invalidations.pending', value: invalidationsPending });
     const redis = await sampleRedis(this.redis).catch((error: unknown) => {
-      this.logger.warn(`Redis not sampled: ${String(error)}`);
+      this.logger.warn(`Redis not sampled: ${errorText(error)}`);
       return undefined;
     });
     if (redis !== undefined) {

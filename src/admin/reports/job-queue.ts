@@ -1,10 +1,9 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { type Db, PgBoss, type SendOptions, type WorkHandler } from 'pg-boss';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Database } from '../../common/app-context.js';
 import { JOB_QUEUE_SCHEMA } from '../../database/job-queue-schema.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 /**
  * The admin database's durable job queue (pg-boss), on the admin DataSource's pool: its
@@ -17,7 +16,7 @@ export class JobQueue implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('JobQueue');
   readonly boss: PgBoss;
 
-  constructor(@InjectDataSource(Database.Admin) dataSource: DataSource) {
+  constructor(@InjectAdminDataSource() dataSource: DataSource) {
     const pool = (dataSource.driver as unknown as { master: Pool }).master;
     this.boss = new PgBoss({
       db: { executeSql: (text, values) => pool.query(text, values) },

@@ -10,11 +10,10 @@ import {
   NotFoundException,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataSource } from 'typeorm';
-import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
 import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import { WebRecords } from '../../web/index.js';
 import { type Actor, auditEntry } from '../audit/audit-entry.js';
@@ -25,6 +24,7 @@ import { ChunkSink } from './chunk-sink.js';
 import { csvOf } from './csv.js';
 import { JobQueue } from './job-queue.js';
 import { REPORT_COLUMNS, type ReportType, type RowSource } from './report-types.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 const QUEUE = 'reports';
 const RETENTION_QUEUE = 'reports-retention';
@@ -92,7 +92,7 @@ export class ReportsService implements OnApplicationBootstrap {
   private readonly sources: Readonly<Record<ReportType, RowSource>>;
 
   constructor(
-    @InjectDataSource(Database.Admin) private readonly admin: DataSource,
+    @InjectAdminDataSource() private readonly admin: DataSource,
     @InjectTtlCache(CONTEXTS[AppContext.Admin].cacheNamespace) private readonly cache: TtlCache,
     private readonly queue: JobQueue,
     private readonly audit: AuditTrail,

@@ -1,21 +1,20 @@
+import { PeriodicWork } from '@exchanger/identity';
 import {
   BadRequestException,
   Injectable,
-  Logger,
   NotFoundException,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { Database } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { type Actor, auditEntry } from '../audit/audit-entry.js';
 import { AdminSetting } from '../entities/index.js';
 import { isSettingKey, SETTINGS, type SettingKey, type SettingValue } from './settings.js';
+import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
 
 /**
  * How often every process re-reads the settings: a change made in one process applies in
@@ -32,28 +31,27 @@ interface Stored {
 /** The admin settings, held in memory and refreshed from `admin_settings` on a timer. */
 @Injectable()
 export class AdminSettings implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('AdminSettings');
   private stored = new Map<string, Stored>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly refreshing = new PeriodicWork({
+    name: 'AdminSettings',
+    round: () => this.refresh(),
+    intervalMs: SETTINGS_REFRESH_MS,
+    pauseFirst: true,
+  });
 
   constructor(
-    @InjectDataSource(Database.Admin) private readonly admin: DataSource,
+    @InjectAdminDataSource() private readonly admin: DataSource,
     private readonly config: ConfigService<AppConfig, true>,
     private readonly audit: AuditTrail,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.refresh();
-    this.timer = setInterval(() => {
-      this.refresh().catch((error: unknown) =>
-        this.logger.warn(`settings not refreshed: ${String(error)}`),
-      );
-    }, SETTINGS_REFRESH_MS);
-    this.timer.unref();
+    this.refreshing.start();
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.refreshing.stop();
   }
 
   /** The setting's value: the stored one if valid, else its default. */

@@ -9,7 +9,14 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { DomainError, type Refusal } from '../domain-error.js';
 import { isDatabaseUnavailable } from './errors.js';
+
+const REFUSAL_STATUS: Record<Refusal, number> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+};
 
 /** The one error shape of the API. Never a stack trace or SQL text. */
 export interface ErrorBody {
@@ -43,6 +50,13 @@ function describe(exception: unknown): Described {
           ? message
           : exception.message,
       ...(typeof code === 'string' && { code }),
+    };
+  }
+  if (exception instanceof DomainError) {
+    return {
+      status: REFUSAL_STATUS[exception.refusal],
+      message: exception.message,
+      ...(exception.code !== undefined && { code: exception.code }),
     };
   }
   if (isDatabaseUnavailable(exception)) {

@@ -1,11 +1,11 @@
 import { SecurityEventsService } from '@exchanger/identity';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
 import { readFromReplica } from '../../database/replica-reads.js';
 import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import { WebCacheKeys } from '../cache-keys.js';
+import { InjectWebDataSource } from '../../database/data-sources/web.js';
 
 export type AnalyticsEventType = 'order.created' | 'order.cancelled' | 'order.paid' | 'login';
 
@@ -23,7 +23,7 @@ export interface DailyCount {
 @Injectable()
 export class AnalyticsService implements OnModuleInit {
   constructor(
-    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+    @InjectWebDataSource() private readonly dataSource: DataSource,
     @InjectTtlCache(CONTEXTS[AppContext.Web].cacheNamespace) private readonly cache: TtlCache,
     private readonly securityEvents: SecurityEventsService,
   ) {}

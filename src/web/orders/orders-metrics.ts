@@ -1,8 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { Database } from '../../common/app-context.js';
 import { MetricsRegistry } from '../../metrics/index.js';
+import { InjectWebDataSource } from '../../database/data-sources/web.js';
 
 /** A count over every order: computed at most this often, however often Prometheus scrapes. */
 const COUNT_EVERY_MS = 30_000;
@@ -14,7 +13,7 @@ export class OrdersMetrics implements OnModuleInit {
 
   constructor(
     private readonly registry: MetricsRegistry,
-    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+    @InjectWebDataSource() private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {

@@ -1,23 +1,18 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { Conflict, InvalidInput, NotFound } from '../../common/domain-error.js';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { Outbox } from '../../database/outbox.js';
 import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { WebCacheKeys } from '../cache-keys.js';
 import { LedgerEntryType, OrderStatus, PaymentStatus } from '../entities/index.js';
 import { canonical, convert, money } from '../money.js';
 import { RatesService } from '../rates/rates.service.js';
-import { ORDER_STATUS_TOPIC, type OrderStatusChanged } from './order-events.js';
+import { OrderEvents, type OrderStatusChanged } from './order-events.js';
+import { InjectWebDataSource } from '../../database/data-sources/web.js';
 
 /** What an order is placed for; with `expectedRate`, only at that rate. */
 export interface NewOrder {
@@ -29,20 +24,20 @@ export interface NewOrder {
 }
 
 /**
- * 409 `rate_changed`: the rate in force is not the one the customer was shown, so nothing
- * is placed; the customer orders again at the new rate.
+ * `rate_changed` (409 over HTTP): the rate in force is not the one the customer was shown,
+ * so nothing is placed; the customer orders again at the new rate.
  */
-export class RateChangedException extends ConflictException {
+export class RateChanged extends Conflict {
   constructor(
     from: string,
     to: string,
     expected: string,
     readonly currentRate: string,
   ) {
-    super({
-      message: `The ${from}/${to} rate changed: it is ${currentRate}, not ${canonical(expected)}. Nothing was placed; order again.`,
-      code: 'rate_changed',
-    });
+    super(
+      `The ${from}/${to} rate changed: it is ${currentRate}, not ${canonical(expected)}. Nothing was placed; order again.`,
+      'rate_changed',
+    );
   }
 }
 
@@ -177,17 +172,16 @@ const NO_SUCH_ORDER = 'No such order';
 @Injectable()
 export class OrdersService {
   private readonly maxAmount: string;
-  private readonly outbox: Outbox;
 
   constructor(
-    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+    @InjectWebDataSource() private readonly dataSource: DataSource,
     @InjectStore(CONTEXTS[AppContext.Web].cacheNamespace) private readonly cache: NamespacedStore,
     private readonly rates: RatesService,
     private readonly analytics: AnalyticsService,
+    private readonly events: OrderEvents,
     config: ConfigService<AppConfig, true>,
   ) {
     this.maxAmount = config.get('exchange', { infer: true }).maxOrderAmount;
-    this.outbox = new Outbox(dataSource);
   }
 
   /**
@@ -202,11 +196,11 @@ export class OrdersService {
     const { fromCurrency: from, toCurrency: to, expectedRate } = input;
     this.rates.checkPair(from, to, ['fromCurrency', 'toCurrency']);
     const amount = money(input.amount);
-    if (amount.lte(0)) throw new BadRequestException('amount must be greater than 0');
+    if (amount.lte(0)) throw new InvalidInput('amount must be greater than 0');
     if (amount.gt(this.maxAmount))
-      throw new BadRequestException(`amount must be at most ${this.maxAmount}`);
+      throw new InvalidInput(`amount must be at most ${this.maxAmount}`);
     if (expectedRate !== undefined && money(expectedRate).lte(0))
-      throw new BadRequestException('expectedRate must be greater than 0');
+      throw new InvalidInput('expectedRate must be greater than 0');
     // The expected rate is part of the request: the same key with another one is a 409.
     const requestHash = createHash('sha256')
       .update(`${from}|${to}|${canonical(input.amount)}`)
@@ -220,12 +214,12 @@ export class OrdersService {
     }
     const result = await this.dataSource.transaction(async (manager) => {
       const rate = await this.rates.currentInTransaction(manager, from, to);
-      if (rate === undefined) throw new NotFoundException(`No rate for ${from}/${to}`);
+      if (rate === undefined) throw new NotFound(`No rate for ${from}/${to}`);
       if (expectedRate !== undefined && !money(rate.rate).eq(expectedRate))
-        throw new RateChangedException(from, to, expectedRate, rate.rate);
+        throw new RateChanged(from, to, expectedRate, rate.rate);
       const counterAmount = convert(input.amount, rate.rate);
       if (counterAmount === undefined) {
-        throw new BadRequestException(
+        throw new InvalidInput(
           'amount gives a counter amount that rounds to 0 or does not fit 10 integer digits and 8 decimals',
         );
       }
@@ -266,7 +260,15 @@ export class OrdersService {
     return { order: orderView(result), replayed: false };
   }
 
-  /** The user's orders, newest first, as JSON text; the first page is read through the cache. */
+  /** The user's orders, newest first. */
+  async list(userId: string, limit: number, offset: number): Promise<OrderView[]> {
+    return JSON.parse(await this.listJson(userId, limit, offset)) as OrderView[];
+  }
+
+  /**
+   * The same as JSON text, for the HTTP edge to send as it is; the first page is read
+   * through the cache, which keeps it as text.
+   */
   async listJson(userId: string, limit: number, offset: number): Promise<string> {
     if (offset + limit > ORDERS_PAGE_SIZE)
       return JSON.stringify(await this.loadOrders(userId, limit, offset));
@@ -285,7 +287,7 @@ export class OrdersService {
       `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 AND user_id = $2`,
       [orderId, userId],
     );
-    if (rows[0] === undefined) throw new NotFoundException(NO_SUCH_ORDER);
+    if (rows[0] === undefined) throw new NotFound(NO_SUCH_ORDER);
     return orderView(rows[0]);
   }
 
@@ -319,18 +321,15 @@ export class OrdersService {
         [orderId, userId],
       );
       const order = orders[0];
-      if (order === undefined) throw new NotFoundException(NO_SUCH_ORDER);
+      if (order === undefined) throw new NotFound(NO_SUCH_ORDER);
       if (order.status !== OrderStatus.Pending) {
-        throw new ConflictException(
-          `The order is ${order.status}; only a pending order can be paid`,
-        );
+        throw new Conflict(`The order is ${order.status}; only a pending order can be paid`);
       }
       const pending: unknown[] = await manager.query(
         'SELECT 1 FROM payments WHERE order_id = $1 AND status = $2',
         [orderId, PaymentStatus.Pending],
       );
-      if (pending.length > 0)
-        throw new ConflictException('A payment of this order is already pending');
+      if (pending.length > 0) throw new Conflict('A payment of this order is already pending');
       const rows: PaymentRow[] = await manager.query(
         `INSERT INTO payments (order_id, user_id, payment_method, amount) VALUES ($1, $2, $3, $4)
          RETURNING ${PAYMENT_COLUMNS}`,
@@ -352,7 +351,7 @@ export class OrdersService {
     delivery: PaymentDelivery,
   ): Promise<{ payment: PaymentView; replayed: boolean }> {
     if (delivery.paymentId !== paymentId)
-      throw new BadRequestException('paymentId must be the payment in the URL');
+      throw new InvalidInput('paymentId must be the payment in the URL');
     const outcome = delivery.status;
     const { payment, currency, changed } = await this.dataSource
       .transaction(async (manager) => {
@@ -362,16 +361,16 @@ export class OrdersService {
           [paymentId],
         );
         const known = found[0];
-        if (known === undefined) throw new NotFoundException('No such payment');
+        if (known === undefined) throw new NotFound('No such payment');
         if (delivery.currency !== known.currency || !money(delivery.amount).eq(known.amount)) {
-          throw new ConflictException(
+          throw new Conflict(
             `The delivery says ${delivery.amount} ${delivery.currency}; the payment is ${known.amount} ${known.currency}`,
           );
         }
         if (known.status !== PaymentStatus.Pending) {
           if (known.status === outcome && known.provider_reference === delivery.reference)
             return { payment: known, currency: known.currency, changed: undefined };
-          throw new ConflictException(`The payment is already ${known.status}`);
+          throw new Conflict(`The payment is already ${known.status}`);
         }
         const payments: PaymentRow[] = await manager.query(
           `WITH confirmed AS (
@@ -408,7 +407,7 @@ export class OrdersService {
       })
       .catch((error: unknown) => {
         if (isUniqueViolation(error, PROVIDER_REFERENCE_KEY)) {
-          throw new ConflictException('This provider reference already confirmed another payment');
+          throw new Conflict('This provider reference already confirmed another payment');
         }
         throw error;
       });
@@ -474,7 +473,7 @@ export class OrdersService {
       counterAmount: order.counter_amount,
       changedAt: new Date().toISOString(),
     };
-    await this.outbox.add(manager, ORDER_STATUS_TOPIC, message);
+    await this.events.record(manager, message);
   }
 
   private async setStatus(
@@ -499,13 +498,13 @@ export class OrdersService {
       `SELECT status FROM orders WHERE id = $1 ${userId === undefined ? '' : 'AND user_id = $2'}`,
       userId === undefined ? [orderId] : [orderId, userId],
     );
-    if (rows[0] === undefined) throw new NotFoundException(NO_SUCH_ORDER);
-    throw new ConflictException(`The order is ${rows[0].status}; it cannot become ${to}`);
+    if (rows[0] === undefined) throw new NotFound(NO_SUCH_ORDER);
+    throw new Conflict(`The order is ${rows[0].status}; it cannot become ${to}`);
   }
 
   private replay(earlier: OrderRow, requestHash: string): OrderView {
     if (earlier.request_hash !== requestHash) {
-      throw new ConflictException('This Idempotency-Key was used with a different request');
+      throw new Conflict('This Idempotency-Key was used with a different request');
     }
     return orderView(earlier);
   }

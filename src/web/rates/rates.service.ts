@@ -1,18 +1,14 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { Conflict, InvalidInput, NotFound } from '../../common/domain-error.js';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { WebCacheKeys } from '../cache-keys.js';
 import { canonical } from '../money.js';
 import { roundTripProblem } from './round-trip.js';
+import { InjectWebDataSource } from '../../database/data-sources/web.js';
 
 /** A cached rate lives 5 minutes at most, less when the pair changes sooner. */
 const RATE_CACHE_MS = 5 * 60_000;
@@ -72,7 +68,7 @@ export class RatesService {
   private readonly supported: ReadonlySet<string>;
 
   constructor(
-    @InjectDataSource(Database.Web) private readonly dataSource: DataSource,
+    @InjectWebDataSource() private readonly dataSource: DataSource,
     @InjectStore(CONTEXTS[AppContext.Web].cacheNamespace) private readonly cache: NamespacedStore,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -86,15 +82,15 @@ export class RatesService {
       [to, fields[1]],
     ] as const) {
       if (!CURRENCY_CODE.test(code)) {
-        throw new BadRequestException(
+        throw new InvalidInput(
           `${field} must be a currency code of 3 to 10 upper-case letters or digits`,
         );
       }
       if (!this.supported.has(code)) {
-        throw new BadRequestException(`${field} ${code} is not a supported currency`);
+        throw new InvalidInput(`${field} ${code} is not a supported currency`);
       }
     }
-    if (from === to) throw new BadRequestException(`${fields[1]} must differ from ${fields[0]}`);
+    if (from === to) throw new InvalidInput(`${fields[1]} must differ from ${fields[0]}`);
   }
 
   async current(from: string, to: string): Promise<CurrentRate> {
@@ -105,7 +101,7 @@ export class RatesService {
         this.ttlUntil(value.changesAt),
       () => this.load(from, to),
     );
-    if (found.rate === null) throw new NotFoundException(`No rate for ${from}/${to}`);
+    if (found.rate === null) throw new NotFound(`No rate for ${from}/${to}`);
     return found.rate;
   }
 
@@ -156,7 +152,7 @@ export class RatesService {
     this.checkPair(from, to);
     const validUntil = options.validUntil ?? null;
     if (validUntil !== null && validUntil <= validFrom) {
-      throw new BadRequestException('validUntil must be later than validFrom');
+      throw new InvalidInput('validUntil must be later than validFrom');
     }
     const rows = await this.dataSource.transaction(async (manager) => {
       // One change per pair of currencies at a time, either way round: two opposite rates
@@ -167,7 +163,7 @@ export class RatesService {
       ]);
       for (const opposite of await this.oppositeRates(manager, from, to, validFrom)) {
         const problem = roundTripProblem(from, to, rate, opposite);
-        if (problem !== undefined) throw new ConflictException(problem);
+        if (problem !== undefined) throw new Conflict(problem);
       }
       const previous = await this.inForceAt(manager, from, to, validFrom);
       const inserted: RateRow[] = await manager.query(

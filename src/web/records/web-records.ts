@@ -1,9 +1,8 @@
 import { streamRows } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Readable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { Database } from '../../common/app-context.js';
+import { InjectWebDataSource } from '../../database/data-sources/web.js';
 
 export type WebRecordRow = Record<string, unknown>;
 
@@ -14,7 +13,7 @@ export type WebRecordRow = Record<string, unknown>;
  */
 @Injectable()
 export class WebRecords {
-  constructor(@InjectDataSource(Database.Web) private readonly dataSource: DataSource) {}
+  constructor(@InjectWebDataSource() private readonly dataSource: DataSource) {}
 
   orders(from: Date, to: Date): Readable & AsyncIterable<WebRecordRow> {
     return streamRows(

@@ -1,3 +1,4 @@
+import { errorText, ThrottledWarning } from '../background/index.js';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   createClient,
@@ -100,7 +101,6 @@ const NODE_OPTIONS = {
 const COOLDOWN_MS = 1_000;
 /** How long start-up waits for the first connection before going on without Redis. */
 const CONNECT_GRACE_MS = 1_000;
-const ERROR_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The process's one Redis connection, owned by RedisModule. Every command goes through
@@ -112,7 +112,7 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 export class RedisConnection implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private failingUntil = 0;
-  private lastErrorLogAt = 0;
+  private readonly failureWarning = new ThrottledWarning(this.logger);
   private readonly readyListeners: Array<() => void> = [];
   private readonly failureListeners: Array<() => void> = [];
   private readonly commandListeners: Array<(seconds: number, failed: boolean) => void> = [];
@@ -323,7 +323,7 @@ export class RedisConnection implements OnApplicationShutdown {
           reject(
             error instanceof RedisUnavailableError
               ? error
-              : new RedisUnavailableError(errorMessage(error)),
+              : new RedisUnavailableError(errorText(error)),
           );
         },
       );
@@ -434,14 +434,6 @@ export class RedisConnection implements OnApplicationShutdown {
     this.counters.errors++;
     this.failingUntil = Date.now() + COOLDOWN_MS;
     for (const listener of this.failureListeners) listener();
-    const now = Date.now();
-    if (now - this.lastErrorLogAt >= ERROR_LOG_INTERVAL_MS) {
-      this.lastErrorLogAt = now;
-      this.logger.warn(`Redis failure (falling back): ${errorMessage(error)}`);
-    }
+    this.failureWarning.warn(`Redis failure (falling back): ${errorText(error)}`);
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { PeriodicWork } from '../background/index.js';
 import type { NamespacedStore } from '../redis/index.js';
 import type { InvalidationOutbox } from './invalidation-outbox.js';
 import type { Invalidation, SessionCache } from './session-cache.js';
@@ -13,14 +14,20 @@ export class CacheTrust {
   private readonly logger = new Logger('CacheTrust');
   private trusted = false;
   private reconciling: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly poll: PeriodicWork;
 
   constructor(
     private readonly cache: SessionCache,
     private readonly outbox: InvalidationOutbox,
     private readonly store: NamespacedStore,
-    private readonly pollMs: number,
+    pollMs: number,
   ) {
+    this.poll = new PeriodicWork({
+      name: 'CacheTrust',
+      round: () => this.reconcile(),
+      intervalMs: pollMs,
+      pauseFirst: true,
+    });
     store.onFailure(() => {
       if (this.trusted)
         this.logger.warn('Session cache distrusted until pending invalidations are applied');
@@ -42,12 +49,11 @@ export class CacheTrust {
       return;
     }
     await this.reconcile();
-    this.timer = setInterval(() => void this.reconcile(), this.pollMs);
-    this.timer.unref();
+    this.poll.start();
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  stop(): Promise<void> {
+    return this.poll.stop();
   }
 
   /**

@@ -1,5 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { withClaimedRows } from '../background/index.js';
 import type { Invalidation } from './session-cache.js';
+
+interface InvalidationRow {
+  readonly id: string;
+  readonly cache_key: string;
+  readonly expires_at: Date;
+}
 
 /**
  * `cache_invalidations`: each cache invalidation is written here in the same transaction
@@ -54,20 +61,23 @@ export class InvalidationOutbox {
     apply: (invalidations: Invalidation[]) => Promise<void>,
     limit = 500,
   ): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ id: string; cache_key: string; expires_at: Date }> = await manager.query(
-        `SELECT id, cache_key, expires_at FROM cache_invalidations
-         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
-      if (rows.length === 0) return 0;
-      await apply(rows.map((row) => ({ key: row.cache_key, expiresAt: row.expires_at.getTime() })));
-      await manager.query(
-        `WITH removed AS (DELETE FROM cache_invalidations WHERE id = ANY($1::bigint[]) RETURNING 1)
-         SELECT count(*) FROM removed`,
-        [rows.map((row) => row.id)],
-      );
-      return rows.length;
-    });
+    const handled = await withClaimedRows<InvalidationRow, number>(
+      this.dataSource,
+      `SELECT id, cache_key, expires_at FROM cache_invalidations
+       ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+      async (rows, manager) => {
+        await apply(
+          rows.map((row) => ({ key: row.cache_key, expiresAt: row.expires_at.getTime() })),
+        );
+        await manager.query(
+          `WITH removed AS (DELETE FROM cache_invalidations WHERE id = ANY($1::bigint[]) RETURNING 1)
+           SELECT count(*) FROM removed`,
+          [rows.map((row) => row.id)],
+        );
+        return rows.length;
+      },
+    );
+    return handled ?? 0;
   }
 }

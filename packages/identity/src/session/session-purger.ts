@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PeriodicWork } from '../background/index.js';
 import type { InvalidationOutbox } from './invalidation-outbox.js';
 import type { SessionRepository } from './session.repository.js';
 
@@ -19,25 +20,27 @@ const PAUSE_MS = 100;
  */
 export class SessionPurger {
   private readonly logger = new Logger('SessionPurger');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly schedule: PeriodicWork;
   private running: Promise<number> | undefined;
   private readonly alongWith: Array<() => Promise<unknown>> = [];
 
   constructor(
     private readonly repository: SessionRepository,
     private readonly outbox: InvalidationOutbox,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.schedule = new PeriodicWork({
+      name: 'SessionPurger',
+      round: async () => {
+        await this.purge();
+      },
+      intervalMs,
+      pauseFirst: true,
+    });
+  }
 
   start(): void {
-    this.timer = setInterval(
-      () =>
-        void this.purge().catch((error: unknown) => {
-          this.logger.warn(`purge failed: ${String(error)}`);
-        }),
-      this.intervalMs,
-    );
-    this.timer.unref();
+    this.schedule.start();
   }
 
   /**
@@ -49,7 +52,7 @@ export class SessionPurger {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    await this.schedule.stop();
     await this.running?.catch(() => undefined);
   }
 

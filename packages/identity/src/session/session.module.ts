@@ -152,7 +152,6 @@ export class SessionModule implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.trust.stop();
-    await this.purger.stop();
+    await Promise.all([this.trust.stop(), this.purger.stop()]);
   }
 }

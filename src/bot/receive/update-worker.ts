@@ -1,16 +1,25 @@
-import { Logger } from '@nestjs/common';
+import { PeriodicWork } from '@exchanger/identity';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { BotError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { type EntityManager, QueryFailedError } from 'typeorm';
-import type { BotStateStore } from '../bot-state.js';
-import { type ConversationStore, StaleConversationError } from '../dialogue/conversation-store.js';
-import type { Records } from '../dialogue/records.js';
-import type { Speakers } from '../dialogue/speakers.js';
-import { updateScopes, type UpdateScope } from '../dialogue/update-scope.js';
-import type { OutgoingQueue } from '../telegram/outgoing-queue.js';
-import type { TelegramClient } from '../telegram/telegram-client.js';
-import type { ClaimedUpdate, Handling, UpdateInbox } from './update-inbox.js';
-import { handledUpdate } from './update-shape.js';
+import { ConversationStore, StaleConversationError } from '../act/conversation-store.js';
+import { Speakers } from '../act/speakers.js';
+import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
+import { BotStateStore } from '../bot-state.js';
+import { OutgoingQueue } from '../send/outgoing-queue.js';
+import { OutgoingSender } from '../send/outgoing-sender.js';
+import { TelegramClient } from '../send/telegram-client.js';
+import { BotHandlers } from '../understand/bot-handlers.js';
+import { handledUpdate } from '../understand/update-shape.js';
+import type { UpdateScope } from '../understand/update-scope.js';
+import { InboundRecords } from './inbound-records.js';
+import { type ClaimedUpdate, type Handling, UpdateInbox } from './update-inbox.js';
 
 /** A record refused because the cached conversation no longer exists in the database. */
 function isMissingConversation(error: unknown): boolean {
@@ -19,39 +28,64 @@ function isMissingConversation(error: unknown): boolean {
 }
 
 /**
- * Handles the stored updates, one per round: the update is held, its sender's
- * conversation opened and speaker checked, grammY runs the handlers, and everything they
- * write (records, dialogue state, queued replies) commits with the update's "handled"
- * mark. A failure rolls all of it back for another try; an update the bot does not handle
- * (another kind, another chat type, malformed inside) is marked ignored, with nothing else
- * stored.
+ * Handles the stored updates, one per round in each of `BOT_UPDATE_CONCURRENCY` lanes: the
+ * update is held, its sender's conversation opened and speaker checked, the inbound message
+ * recorded, the handlers run, and everything they write (records, dialogue state, queued
+ * replies) commits with the update's "handled" mark; then the sender is nudged. A failure
+ * rolls all of it back for another try; an update the bot does not handle (another kind,
+ * another chat type, malformed inside) is marked ignored, with nothing else stored.
  */
-export class UpdateWorker {
+@Injectable()
+export class UpdateWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('UpdateWorker');
+  private readonly work: PeriodicWork | undefined;
 
   constructor(
+    @InjectBotConfig() config: TelegramConfig | null,
     private readonly inbox: UpdateInbox,
     private readonly client: TelegramClient,
     private readonly conversations: ConversationStore,
     private readonly speakers: Speakers,
-    private readonly records: Records,
+    private readonly inbound: InboundRecords,
+    private readonly handlers: BotHandlers,
     private readonly outgoing: OutgoingQueue,
+    private readonly sender: OutgoingSender,
     private readonly state: BotStateStore,
-    /** Called once replies may be waiting in the outgoing queue. */
-    private readonly repliesQueued: () => void,
-  ) {}
+  ) {
+    if (config === null) return;
+    this.work = new PeriodicWork({
+      name: 'UpdateWorker',
+      round: () => this.round(),
+      intervalMs: config.pollIntervalMs,
+      lanes: config.updateConcurrency,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.work?.start();
+  }
+
+  onModuleDestroy(): Promise<void> | undefined {
+    return this.work?.stop();
+  }
+
+  /** Updates were stored: idle lanes look now. */
+  nudge(): void {
+    this.work?.nudge();
+  }
 
   /** One update; true when there was one. */
-  async round(): Promise<boolean> {
-    if (!this.client.ready && !(await this.client.initialize())) return false;
-    const hooks: UpdateScope['afterCommit'] = [];
+  private async round(): Promise<boolean> {
+    const botInfo = await this.client.initialize();
+    if (botInfo === undefined) return false;
+    const afterCommit: UpdateScope['afterCommit'] = [];
     const handling = await this.inbox.handleNext((update, manager) =>
-      this.handle(update, manager, hooks),
+      this.handle(update, manager, afterCommit, botInfo),
     );
     if (handling === undefined) return false;
     if (handling.outcome === 'handled') {
-      for (const hook of hooks) await hook().catch(() => undefined);
-      this.repliesQueued();
+      for (const hook of afterCommit) await hook().catch(() => undefined);
+      this.sender.nudge();
     } else if (handling.outcome === 'retry' || handling.outcome === 'failed') {
       this.logger.warn(`update not handled (${handling.outcome}): ${String(handling.error)}`);
       await this.state.recordError('update', handling.error);
@@ -63,6 +97,7 @@ export class UpdateWorker {
     update: ClaimedUpdate,
     manager: EntityManager,
     afterCommit: UpdateScope['afterCommit'],
+    botInfo: NonNullable<TelegramClient['botInfo']>,
   ): Promise<Handling> {
     const data = handledUpdate(update.payload);
     if (data === undefined) return { outcome: 'ignored' };
@@ -84,15 +119,13 @@ export class UpdateWorker {
         speaker: await this.speakers.of(opened),
         result: 'ok',
         afterCommit,
-        queue: (call) => this.outgoing.add(manager, call),
+        outgoing: this.outgoing,
       };
       // Writing again means the user unblocked the bot.
       if (opened.blocked)
         scope.conversation = await this.conversations.update(manager, opened, { blocked: false });
-      await this.records.inbound(scope, data);
-      await updateScopes.run(scope, () =>
-        this.client.bot.handleUpdate(update.payload as unknown as Update),
-      );
+      await this.inbound.record(scope, data);
+      await this.handlers.handle(update.payload as unknown as Update, scope, botInfo);
       if (scope.conversation !== opened)
         afterCommit.push(() => this.conversations.forget(telegramUserId));
       return { outcome: 'handled' };

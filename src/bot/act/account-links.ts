@@ -7,8 +7,7 @@ import {
 } from '@exchanger/identity';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { AppContext } from '../../common/app-context.js';
-import { ConversationStore } from './conversation-store.js';
-import type { UpdateScope } from './update-scope.js';
+import { ConversationStore, type ConversationTurn } from './conversation-store.js';
 
 /** Sessions the bot opens are not tied to an address: Telegram's servers speak for the user. */
 const BOT_CLIENT: ClientInfo = { ipAddress: null, userAgent: 'telegram-bot' };
@@ -39,8 +38,8 @@ export class AccountLinks {
    * Redeems the code `reference` stands for (see find) for the speaker's Telegram account;
    * false when the code is no longer good (used, expired, voided since).
    */
-  async link(scope: UpdateScope, reference: string): Promise<boolean> {
-    const telegramUserId = scope.conversation.telegramUserId;
+  async link(turn: ConversationTurn, reference: string): Promise<boolean> {
+    const telegramUserId = turn.conversation.telegramUserId;
     let redeemed;
     try {
       redeemed = await this.codes.redeem(reference, AppContext.Telegram, BOT_CLIENT, {
@@ -56,13 +55,13 @@ export class AccountLinks {
       context: AppContext.Telegram,
       exceptSessionId: sessionId,
     });
-    const previous = scope.conversation.sessionId;
+    const previous = turn.conversation.sessionId;
     if (previous !== null && previous !== sessionId) {
       await this.sessions.revoke(AppContext.Telegram, previous);
     }
-    const released = await this.conversations.releaseUser(scope.manager, userId, telegramUserId);
-    scope.afterCommit.push(() => this.conversations.forget(...released));
-    scope.conversation = await this.conversations.update(scope.manager, scope.conversation, {
+    const released = await this.conversations.releaseUser(turn.manager, userId, telegramUserId);
+    turn.afterCommit.push(() => this.conversations.forget(...released));
+    turn.conversation = await this.conversations.update(turn.manager, turn.conversation, {
       link: { userId, sessionId },
       state: 'idle',
       context: {},
@@ -78,7 +77,7 @@ export class AccountLinks {
   }
 
   /** `/unlink`: ends the telegram session; the account speaks for nobody any more. */
-  async unlink(scope: UpdateScope, userId: string, sessionId: string): Promise<void> {
+  async unlink(turn: ConversationTurn, userId: string, sessionId: string): Promise<void> {
     await this.sessions.revoke(AppContext.Telegram, sessionId, userId, (manager) =>
       this.events.record(
         {
@@ -86,12 +85,12 @@ export class AccountLinks {
           context: AppContext.Telegram,
           userId,
           client: BOT_CLIENT,
-          details: { telegramUserId: scope.conversation.telegramUserId },
+          details: { telegramUserId: turn.conversation.telegramUserId },
         },
         manager,
       ),
     );
-    scope.conversation = await this.conversations.update(scope.manager, scope.conversation, {
+    turn.conversation = await this.conversations.update(turn.manager, turn.conversation, {
       link: null,
       state: 'idle',
       context: {},

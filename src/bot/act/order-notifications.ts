@@ -1,59 +1,53 @@
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Permission } from '../../common/permissions.js';
-import { Outbox, type OutboxMessage, OutboxRelay } from '../../database/outbox.js';
-import { ORDER_STATUS_TOPIC, type OrderStatusChanged } from '../../web/index.js';
-import type { ConversationStore } from '../dialogue/conversation-store.js';
-import type { Speakers } from '../dialogue/speakers.js';
-import type { ConversationState } from '../dialogue/update-scope.js';
-import type { OutgoingQueue } from '../telegram/outgoing-queue.js';
+import { InjectBotDataSource } from '../../database/data-sources/bot.js';
+import type { OutboxRelay } from '../../database/outbox.js';
+import { type OrderEvent, OrderEvents, type OrderStatusChanged } from '../../web/index.js';
+import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
+import { OutgoingQueue } from '../send/outgoing-queue.js';
+import { OutgoingSender } from '../send/outgoing-sender.js';
 import { Texts } from '../texts.js';
+import { type ConversationState, ConversationStore } from './conversation-store.js';
+import { Speakers } from './speakers.js';
 
-/** Prefix of `notifications.source_message_id` for messages of the web database's outbox. */
-const WEB_OUTBOX = 'web';
+/** Prefix of `notifications.source_message_id` for the web application's order events. */
+const WEB_EVENTS = 'web';
 
 /**
- * Order status changes (the web database's outbox, topic `order.status`) become
- * notifications (the bot database) for linked users who keep notifications on and may
- * read orders in the telegram context. The relay delivers each message at least once;
- * `notifications.source_message_id` is unique, so each becomes one notification, queued
- * for the sender in the same transaction. While the bot database is down, the messages
- * wait in the web outbox: nothing is lost between the two databases.
+ * The web application's order events become notifications (the bot database) for linked
+ * users who keep notifications on and may read orders in the telegram context. Events are
+ * heard at least once; `notifications.source_message_id` is unique, so each becomes one
+ * notification, queued for the sender in the same transaction. While the bot database is
+ * down, the events wait on the web side: nothing is lost between the two databases.
  */
-export class OrderNotifications {
-  private readonly relay: OutboxRelay<OrderStatusChanged>;
+@Injectable()
+export class OrderNotifications implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly relay: OutboxRelay<OrderStatusChanged> | undefined;
 
   constructor(
-    webDataSource: DataSource,
-    private readonly botDataSource: DataSource,
+    @InjectBotConfig() config: TelegramConfig | null,
+    events: OrderEvents,
+    @InjectBotDataSource() private readonly botDataSource: DataSource,
     private readonly conversations: ConversationStore,
     private readonly speakers: Speakers,
     private readonly outgoing: OutgoingQueue,
-    intervalMs: number,
-    private readonly queued: () => void,
+    private readonly sender: OutgoingSender,
   ) {
-    this.relay = new OutboxRelay(
-      new Outbox(webDataSource),
-      ORDER_STATUS_TOPIC,
-      (messages) => this.receive(messages),
-      intervalMs,
-    );
+    if (config === null) return;
+    this.relay = events.listen((batch) => this.receive(batch), config.pollIntervalMs);
   }
 
-  start(): void {
-    this.relay.start();
+  onApplicationBootstrap(): void {
+    this.relay?.start();
   }
 
-  stop(): Promise<void> {
-    return this.relay.stop();
+  onModuleDestroy(): Promise<void> | undefined {
+    return this.relay?.stop();
   }
 
-  nudge(): Promise<void> {
-    return this.relay.nudge();
-  }
-
-  private async receive(messages: ReadonlyArray<OutboxMessage<OrderStatusChanged>>): Promise<void> {
-    const recipients: Array<{ message: OutboxMessage<OrderStatusChanged>; to: ConversationState }> =
-      [];
+  private async receive(messages: readonly OrderEvent[]): Promise<void> {
+    const recipients: Array<{ message: OrderEvent; to: ConversationState }> = [];
     for (const message of messages) {
       const to = await this.recipient(message.payload.userId);
       if (to !== undefined) recipients.push({ message, to });
@@ -71,7 +65,7 @@ export class OrderNotifications {
             to.telegramUserId,
             text,
             `order.${message.payload.status}`,
-            `${WEB_OUTBOX}:${message.id}`,
+            `${WEB_EVENTS}:${message.id}`,
           ],
         );
         const created = rows[0];
@@ -85,7 +79,7 @@ export class OrderNotifications {
         });
       }
     });
-    this.queued();
+    this.sender.nudge();
   }
 
   /** The conversation to notify: linked by a valid session, notifications on, not blocked. */

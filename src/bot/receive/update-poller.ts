@@ -1,12 +1,16 @@
-import type { BotStateStore } from '../bot-state.js';
+import { PeriodicWork } from '@exchanger/identity';
+import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
+import { BotStateStore } from '../bot-state.js';
 import {
   ALLOWED_UPDATES,
   apiSignal,
   POLL_TIMEOUT_SECONDS,
-  type TelegramClient,
-} from '../telegram/telegram-client.js';
-import type { UpdateInbox } from './update-inbox.js';
-import { receivedUpdate } from './update-shape.js';
+  TelegramClient,
+} from '../send/telegram-client.js';
+import { receivedUpdate } from '../understand/update-shape.js';
+import { UpdateInbox } from './update-inbox.js';
+import { UpdateWorker } from './update-worker.js';
 
 /**
  * Long polling (BOT_MODE=polling, for development): getUpdates into the same inbox as the
@@ -14,19 +18,40 @@ import { receivedUpdate } from './update-shape.js';
  * transaction, so a crash neither loses nor repeats an update. Telegram allows one poller
  * per bot: a second process polling gets 409 and keeps retrying with backoff.
  */
-export class UpdatePoller {
+@Injectable()
+export class UpdatePoller implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly aborted = new AbortController();
+  private readonly work: PeriodicWork | undefined;
   private webhookRemoved = false;
 
   constructor(
+    @InjectBotConfig() config: TelegramConfig | null,
     private readonly client: TelegramClient,
     private readonly inbox: UpdateInbox,
     private readonly state: BotStateStore,
-    private readonly arrived: () => void,
-  ) {}
+    private readonly worker: UpdateWorker,
+  ) {
+    if (config?.mode !== 'polling') return;
+    // Each round is a long poll: the next starts as soon as one ends.
+    this.work = new PeriodicWork({
+      name: 'UpdatePoller',
+      round: () => this.round(),
+      intervalMs: 0,
+    });
+  }
 
-  /** One long poll; always true, so that the next starts at once. */
-  async round(): Promise<boolean> {
+  onApplicationBootstrap(): void {
+    this.work?.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    // Ends a poll in progress.
+    this.aborted.abort();
+    await this.work?.stop();
+  }
+
+  /** One long poll; true while polling goes on, so that the next starts at once. */
+  private async round(): Promise<boolean> {
     const signal = this.aborted.signal;
     try {
       if (!this.webhookRemoved) {
@@ -48,17 +73,12 @@ export class UpdatePoller {
         const last = Math.max(...updates.map((update) => update.update_id));
         await this.state.set('polling_offset', { offset: last + 1 }, manager);
       });
-      this.arrived();
+      this.worker.nudge();
       return true;
     } catch (error) {
       if (signal.aborted) return false;
       await this.state.recordError('getUpdates', error);
       throw error;
     }
-  }
-
-  /** Ends a poll in progress (shutdown). */
-  stop(): void {
-    this.aborted.abort();
   }
 }

@@ -1,47 +1,21 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
-import type { EntityManager } from 'typeorm';
-import type { OutgoingCall } from '../telegram/outgoing-queue.js';
-
-/** A conversation row as the bot reads it (through `cache:telegram:conversations:{id}`). */
-export interface ConversationState {
-  readonly id: string;
-  readonly telegramUserId: string;
-  readonly userId: string | null;
-  readonly sessionId: string | null;
-  readonly state: string;
-  readonly context: Record<string, unknown>;
-  readonly notificationsEnabled: boolean;
-  readonly blocked: boolean;
-  /** Bumped by every write: a write based on an older read is refused. */
-  readonly version: number;
-}
-
-/** The identity user behind a Telegram account, as their telegram session says now. */
-export interface Speaker {
-  readonly userId: string;
-  readonly sessionId: string;
-  readonly permissions: readonly string[];
-}
+import type { ConversationTurn } from '../act/conversation-store.js';
+import type { Speaker } from '../act/speakers.js';
+import type { OutgoingCall, OutgoingQueue } from '../send/outgoing-queue.js';
 
 /** How a command ended, for `user_commands.result`. */
 export type CommandResult = 'ok' | 'usage' | 'unlinked' | 'forbidden' | 'refused' | 'expired';
 
 /** What handling one update may use and leaves behind. */
-export interface UpdateScope {
+export interface UpdateScope extends ConversationTurn {
   readonly updateId: number;
-  /** The transaction that marks the update handled: the bot database's writes go here. */
-  readonly manager: EntityManager;
-  /** The sender's conversation; replaced by every write. */
-  conversation: ConversationState;
   /** Set when the sender's Telegram account is linked and its session is valid. */
   readonly speaker: Speaker | undefined;
   result: CommandResult;
-  /** Run once the transaction has committed (cache invalidations). */
-  readonly afterCommit: Array<() => Promise<unknown>>;
-  /** Queues a call to Telegram in the transaction: it goes out once the handling commits. */
-  readonly queue: (call: OutgoingCall) => Promise<void>;
+  /** Replies are queued here, in the handling's transaction: they go out once it commits. */
+  readonly outgoing: OutgoingQueue;
 }
 
 /** A reply older than this is not worth sending any more. */
@@ -49,6 +23,11 @@ const REPLY_LIFETIME_MS = 60 * 60_000;
 
 /** The scope of the update being handled, for grammY's middleware (which only gets the update). */
 export const updateScopes = new AsyncLocalStorage<UpdateScope>();
+
+/** Queues a call to Telegram in the handling's transaction: it goes out once that commits. */
+function queue(scope: UpdateScope, call: OutgoingCall): Promise<void> {
+  return scope.outgoing.add(scope.manager, call);
+}
 
 /**
  * grammY's context with the scope of its update. Handlers answer through `say`, `edit` and
@@ -65,7 +44,7 @@ export class BotContext extends Context {
   /** A message to the user's chat. */
   say(text: string, keyboard?: InlineKeyboardMarkup): Promise<void> {
     const { conversation } = this.scope;
-    return this.scope.queue({
+    return queue(this.scope, {
       method: 'sendMessage',
       chatId: conversation.telegramUserId,
       payload: { text, ...(keyboard === undefined ? {} : { reply_markup: keyboard }) },
@@ -77,7 +56,7 @@ export class BotContext extends Context {
   /** Replaces the text of a message the bot sent (and removes its buttons). */
   edit(messageId: number, text: string): Promise<void> {
     const { conversation } = this.scope;
-    return this.scope.queue({
+    return queue(this.scope, {
       method: 'editMessageText',
       chatId: conversation.telegramUserId,
       payload: { message_id: messageId, text },
@@ -90,7 +69,7 @@ export class BotContext extends Context {
   answer(text?: string, alert = false): Promise<void> {
     const query = this.callbackQuery;
     if (query === undefined) return Promise.resolve();
-    return this.scope.queue({
+    return queue(this.scope, {
       method: 'answerCallbackQuery',
       chatId: this.scope.conversation.telegramUserId,
       payload: {

@@ -1,6 +1,8 @@
-import { Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KeyScript, MemoryMap, type NamespacedStore } from '../../redis/index.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
+import { InjectStore, KeyScript, MemoryMap, type NamespacedStore } from '../../redis/index.js';
+import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
 import { BotCacheKeys } from '../cache-keys.js';
 
 /**
@@ -77,14 +79,21 @@ export interface SendLimits {
  * the same limits for itself in memory: several processes may then exceed them together,
  * and Telegram's 429 (whose retry_after is honoured) paces them.
  */
+@Injectable()
 export class SendLimiter {
   private readonly logger = new Logger('SendLimiter');
   private readonly local = new MemoryMap();
 
   constructor(
+    @InjectStore(CONTEXTS[AppContext.Telegram].cacheNamespace)
     private readonly store: NamespacedStore,
-    private readonly limits: SendLimits,
+    @InjectBotConfig() private readonly config: TelegramConfig | null,
   ) {}
+
+  private get limits(): SendLimits {
+    if (this.config === null) throw new Error('The Telegram bot is off');
+    return { perSecond: this.config.sendPerSecond, chatIntervalMs: this.config.chatSendIntervalMs };
+  }
 
   /** Waits until a message may go (to `chatId`, or to no chat in particular), and counts it. */
   async acquire(chatId: string | undefined, signal?: AbortSignal): Promise<void> {

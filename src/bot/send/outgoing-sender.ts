@@ -1,28 +1,28 @@
-import { Logger } from '@nestjs/common';
+import { type Backoff, backoffDelayMs, errorText, PeriodicWork } from '@exchanger/identity';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { GrammyError, HttpError } from 'grammy';
-import type { BotStateStore } from '../bot-state.js';
-import type { ConversationStore } from '../dialogue/conversation-store.js';
-import type { ClaimedCall, Delivery, OutgoingQueue } from './outgoing-queue.js';
-import type { SendLimiter } from './send-limiter.js';
-import type { TelegramClient } from './telegram-client.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
+import { InjectStore, type NamespacedStore } from '../../redis/index.js';
+import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
+import { BotStateStore } from '../bot-state.js';
+import { BotCacheKeys } from '../cache-keys.js';
+import { type ClaimedCall, type Delivery, OutgoingQueue } from './outgoing-queue.js';
+import { SendLimiter } from './send-limiter.js';
+import { TelegramClient } from './telegram-client.js';
 
 /** Calls claimed per round (one per chat); the shared limits pace them. */
 const BATCH = 30;
-/** After a 5xx or a network failure, the next try waits this long times 2^(attempts - 1). */
-const RETRY_BASE_MS = 1_000;
-const MAX_RETRY_MS = 5 * 60_000;
+/** After a 5xx or a network failure, the next try of the call waits longer each time. */
+const RETRY: Backoff = { firstMs: 1_000, maxMs: 5 * 60_000 };
 /** Network failures that prove the call never reached Telegram. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 type RawCall = (payload: Record<string, unknown>) => Promise<unknown>;
-
-function backoff(attempts: number): number {
-  return Math.min(MAX_RETRY_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
-}
-
-function describe(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
-}
 
 /**
  * True when a failed call certainly did not reach Telegram (a refused connection). Anything
@@ -41,23 +41,48 @@ function certainlyNotSent(error: HttpError): boolean {
  * user blocked the bot) drops the chat's pending calls and marks the conversation
  * blocked; other refusals are final. At least once: a call whose outcome is unknown (a
  * lost answer, a sender that died between sending and marking) is sent again, silently,
- * so that a repeat, should the first have arrived, rings nothing.
+ * so that a repeat, should the first have arrived, rings nothing. Runs in every process
+ * while the bot is on; the queue's claims share the work.
  */
-export class OutgoingSender {
+@Injectable()
+export class OutgoingSender implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OutgoingSender');
+  private readonly work: PeriodicWork | undefined;
   /** Outcomes Telegram gave that the database did not take yet: recorded before anything else. */
   private unsettled: Array<{ call: ClaimedCall; delivery: Delivery }> = [];
 
   constructor(
+    @InjectBotConfig() config: TelegramConfig | null,
     private readonly queue: OutgoingQueue,
     private readonly client: TelegramClient,
     private readonly limiter: SendLimiter,
-    private readonly conversations: ConversationStore,
     private readonly state: BotStateStore,
-  ) {}
+    @InjectStore(CONTEXTS[AppContext.Telegram].cacheNamespace)
+    private readonly cache: NamespacedStore,
+  ) {
+    if (config === null) return;
+    this.work = new PeriodicWork({
+      name: 'OutgoingSender',
+      round: () => this.round(),
+      intervalMs: config.pollIntervalMs,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.work?.start();
+  }
+
+  onModuleDestroy(): Promise<void> | undefined {
+    return this.work?.stop();
+  }
+
+  /** Calls were queued: the sender looks now. */
+  nudge(): void {
+    this.work?.nudge();
+  }
 
   /** One round; true when it found calls to deliver. */
-  async round(): Promise<boolean> {
+  private async round(): Promise<boolean> {
     await this.settleLeftovers();
     const calls = await this.queue.claim(BATCH);
     await Promise.all(calls.map((call) => this.process(call)));
@@ -75,7 +100,7 @@ export class OutgoingSender {
       this.unsettled.push({ call, delivery });
       throw error;
     }
-    if (delivery.kind === 'blocked') await this.conversations.forget(call.chatId);
+    if (delivery.kind === 'blocked') await this.forgetConversation(call.chatId);
   }
 
   private async settleLeftovers(): Promise<void> {
@@ -83,7 +108,7 @@ export class OutgoingSender {
       const { call, delivery } = this.unsettled[0] as { call: ClaimedCall; delivery: Delivery };
       await this.queue.settle(call, delivery);
       this.unsettled.shift();
-      if (delivery.kind === 'blocked') await this.conversations.forget(call.chatId);
+      if (delivery.kind === 'blocked') await this.forgetConversation(call.chatId);
     }
   }
 
@@ -116,7 +141,7 @@ export class OutgoingSender {
       if (error.error_code >= 500) {
         return {
           kind: 'retry',
-          delayMs: backoff(call.attempts),
+          delayMs: backoffDelayMs(call.attempts, RETRY),
           inDoubt: false,
           error: error.message,
         };
@@ -129,7 +154,17 @@ export class OutgoingSender {
       return { kind: 'failed', error: error.description };
     }
     const inDoubt = !(error instanceof HttpError && certainlyNotSent(error));
-    return { kind: 'retry', delayMs: backoff(call.attempts), inDoubt, error: describe(error) };
+    return {
+      kind: 'retry',
+      delayMs: backoffDelayMs(call.attempts, RETRY),
+      inDoubt,
+      error: errorText(error),
+    };
+  }
+
+  /** The queue marked the conversation blocked: its cached copy must go. */
+  private async forgetConversation(chatId: string): Promise<void> {
+    await this.cache.invalidate(BotCacheKeys.conversation(chatId));
   }
 
   private editedMessage(call: ClaimedCall): number | undefined {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Database } from '../../common/app-context.js';
+import { InjectBotDataSource } from '../../database/data-sources/bot.js';
 
 export type OutgoingMethod = 'sendMessage' | 'editMessageText' | 'answerCallbackQuery';
 
@@ -96,7 +95,7 @@ const CLAIM = `WITH oldest AS (
  */
 @Injectable()
 export class OutgoingQueue {
-  constructor(@InjectDataSource(Database.Bot) private readonly dataSource: DataSource) {}
+  constructor(@InjectBotDataSource() private readonly dataSource: DataSource) {}
 
   async add(manager: EntityManager, call: OutgoingCall): Promise<void> {
     await manager.query(

@@ -5,9 +5,9 @@ import { AppContext } from '../../common/app-context.js';
 import { AppController } from '../../common/http/app-controller.js';
 import { SharedSecretGuard } from '../../common/http/shared-secret.guard.js';
 import { WEBHOOK_SECRET, WEBHOOK_SECRET_HEADER } from '../bot-config.js';
-import { BotRuntime } from '../bot.runtime.js';
+import { receivedUpdate } from '../understand/update-shape.js';
 import { UpdateInbox } from './update-inbox.js';
-import { receivedUpdate } from './update-shape.js';
+import { UpdateWorker } from './update-worker.js';
 
 /** Telegram itself, holding TELEGRAM_WEBHOOK_SECRET (setWebhook's secret_token); 401 otherwise. */
 export const WebhookSecretGuard = SharedSecretGuard(
@@ -27,7 +27,7 @@ export const WebhookSecretGuard = SharedSecretGuard(
 export class WebhookController {
   constructor(
     private readonly inbox: UpdateInbox,
-    private readonly runtime: BotRuntime,
+    private readonly worker: UpdateWorker,
   ) {}
 
   @Post('webhook')
@@ -39,6 +39,6 @@ export class WebhookController {
   async receive(@Body() body: unknown): Promise<void> {
     const update = receivedUpdate(body);
     if (typeof update === 'string') throw new BadRequestException(update);
-    if (await this.inbox.store(update)) this.runtime.updatesArrived();
+    if (await this.inbox.store(update)) this.worker.nudge();
   }
 }

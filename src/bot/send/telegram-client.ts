@@ -1,11 +1,11 @@
-import { Logger } from '@nestjs/common';
+import { errorText } from '@exchanger/identity';
+import { Injectable, Logger } from '@nestjs/common';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { Api, Bot, type Transformer } from 'grammy';
+import { Api, type Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
-import type { BotStateStore } from '../bot-state.js';
-import type { TelegramConfig } from '../bot-config.js';
-import { BotContext } from '../dialogue/update-scope.js';
-import type { SendLimiter } from './send-limiter.js';
+import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
+import { BotStateStore } from '../bot-state.js';
+import { SendLimiter } from './send-limiter.js';
 
 /** One Bot API call never holds a worker (and its transaction) longer than this. */
 const CALL_TIMEOUT_SECONDS = 10;
@@ -41,29 +41,30 @@ function paceSends(limiter: SendLimiter): Transformer {
 }
 
 /**
- * grammY's Bot for this process: the Bot API client (TELEGRAM_API_ROOT), with the shared
- * sending limits and auto-retry installed. Auto-retry only waits out short 429s here:
- * 5xx and network failures are handed back at once, so that the caller's durable retry
- * (the update inbox, the notification queue) decides, with backoff, instead of a worker
- * retrying forever in place.
+ * The Bot API for this process (TELEGRAM_API_ROOT), with the shared sending limits and
+ * auto-retry installed. Auto-retry only waits out short 429s here: 5xx and network failures
+ * are handed back at once, so that the caller's durable retry (the update inbox, the
+ * outgoing queue) decides, with backoff, instead of a worker retrying forever in place.
+ * Unusable (it throws) while the bot is off.
  */
+@Injectable()
 export class TelegramClient {
-  readonly bot: Bot<BotContext>;
-  /** For long polling only: its calls outlast the poll's timeout. */
-  readonly pollingApi: Api;
   private readonly logger = new Logger('Telegram');
+  private readonly apis: { readonly calls: Api; readonly polling: Api } | undefined;
+  private me: UserFromGetMe | undefined;
 
   constructor(
-    config: TelegramConfig,
+    @InjectBotConfig() config: TelegramConfig | null,
     limiter: SendLimiter,
     private readonly state: BotStateStore,
   ) {
-    this.bot = new Bot(config.token, {
-      client: { apiRoot: config.apiRoot, timeoutSeconds: CALL_TIMEOUT_SECONDS },
-      ContextConstructor: BotContext,
+    if (config === null) return;
+    const calls = new Api(config.token, {
+      apiRoot: config.apiRoot,
+      timeoutSeconds: CALL_TIMEOUT_SECONDS,
     });
-    this.bot.api.config.use(paceSends(limiter));
-    this.bot.api.config.use(
+    calls.config.use(paceSends(limiter));
+    calls.config.use(
       autoRetry({
         maxDelaySeconds: WAIT_IN_PLACE_SECONDS,
         maxRetryAttempts: 3,
@@ -71,41 +72,53 @@ export class TelegramClient {
         rethrowInternalServerErrors: true,
       }),
     );
-    this.pollingApi = new Api(config.token, {
+    // Long polls outlast a call's timeout.
+    const polling = new Api(config.token, {
       apiRoot: config.apiRoot,
       timeoutSeconds: POLL_TIMEOUT_SECONDS + CALL_TIMEOUT_SECONDS,
     });
+    this.apis = { calls, polling };
   }
 
   get api(): Api {
-    return this.bot.api;
+    return this.usable().calls;
   }
 
-  get ready(): boolean {
-    return this.bot.isInited();
+  /** For long polling only. */
+  get pollingApi(): Api {
+    return this.usable().polling;
+  }
+
+  /** Who the bot is, once `initialize` has found out. */
+  get botInfo(): UserFromGetMe | undefined {
+    return this.me;
   }
 
   /**
    * Who the bot is (getMe), needed before any update is handled. Bounded in time: when
-   * Telegram does not answer, the answer kept from an earlier start is used. Returns false
-   * when neither is available; the caller tries again later.
+   * Telegram does not answer, the answer kept from an earlier start is used. Returns
+   * undefined when neither is available; the caller tries again later.
    */
-  async initialize(): Promise<boolean> {
-    if (this.bot.isInited()) return true;
+  async initialize(): Promise<UserFromGetMe | undefined> {
+    if (this.me !== undefined) return this.me;
     try {
-      await this.bot.init(apiSignal(AbortSignal.timeout(INIT_TIMEOUT_MS)));
-      await this.state.set('bot_info', { ...this.bot.botInfo });
-      return true;
+      this.me = await this.api.getMe(apiSignal(AbortSignal.timeout(INIT_TIMEOUT_MS)));
+      await this.state.set('bot_info', { ...this.me });
     } catch (error) {
       await this.state.recordError('getMe', error);
       const kept = await this.state.get('bot_info').catch(() => undefined);
       if (kept === undefined) {
-        this.logger.warn(`Telegram does not answer getMe yet: ${String(error)}`);
-        return false;
+        this.logger.warn(`Telegram does not answer getMe yet: ${errorText(error)}`);
+        return undefined;
       }
-      this.bot.botInfo = kept as unknown as UserFromGetMe;
+      this.me = kept as unknown as UserFromGetMe;
       this.logger.warn('Telegram does not answer getMe: using the bot info kept from before');
-      return true;
     }
+    return this.me;
+  }
+
+  private usable(): { readonly calls: Api; readonly polling: Api } {
+    if (this.apis === undefined) throw new Error('The Telegram bot is off');
+    return this.apis;
   }
 }

@@ -1,7 +1,14 @@
 import { SessionService } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
 import { AppContext } from '../../common/app-context.js';
-import type { ConversationState, Speaker } from './update-scope.js';
+import type { ConversationState } from './conversation-store.js';
+
+/** The identity user behind a Telegram account, as their telegram session says now. */
+export interface Speaker {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly permissions: readonly string[];
+}
 
 /**
  * Who is speaking: the user whose telegram session the conversation holds, if that session

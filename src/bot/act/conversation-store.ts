@@ -1,10 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppContext, CONTEXTS, Database } from '../../common/app-context.js';
+import { AppContext, CONTEXTS } from '../../common/app-context.js';
 import { InjectStore, type NamespacedStore } from '../../redis/index.js';
 import { BotCacheKeys } from '../cache-keys.js';
-import type { ConversationState } from './update-scope.js';
+import { InjectBotDataSource } from '../../database/data-sources/bot.js';
+
+/** A conversation row as the bot reads it (through `cache:telegram:conversations:{id}`). */
+export interface ConversationState {
+  readonly id: string;
+  readonly telegramUserId: string;
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  readonly state: string;
+  readonly context: Record<string, unknown>;
+  readonly notificationsEnabled: boolean;
+  readonly blocked: boolean;
+  /** Bumped by every write: a write based on an older read is refused. */
+  readonly version: number;
+}
+
+/** One update's turn in a conversation: what an action changes and where it writes. */
+export interface ConversationTurn {
+  /** The transaction that marks the update handled: the bot database's writes go here. */
+  readonly manager: EntityManager;
+  /** The sender's conversation; replaced by every write. */
+  conversation: ConversationState;
+  /** Run once the transaction has committed (cache invalidations). */
+  readonly afterCommit: Array<() => Promise<unknown>>;
+}
 
 /** A conversation is cached 24 hours (invalidated by every write). */
 const CONVERSATION_CACHE_MS = 24 * 3_600_000;
@@ -68,7 +91,7 @@ export class StaleConversationError extends Error {
 @Injectable()
 export class ConversationStore {
   constructor(
-    @InjectDataSource(Database.Bot) private readonly dataSource: DataSource,
+    @InjectBotDataSource() private readonly dataSource: DataSource,
     @InjectStore(CONTEXTS[AppContext.Telegram].cacheNamespace)
     private readonly cache: NamespacedStore,
   ) {}

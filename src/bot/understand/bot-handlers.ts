@@ -1,8 +1,10 @@
-import { ConflictException, HttpException, Injectable } from '@nestjs/common';
-import { type Bot, Composer, InlineKeyboard } from 'grammy';
+import { Injectable } from '@nestjs/common';
+import { Bot, Composer, InlineKeyboard } from 'grammy';
+import type { Update, UserFromGetMe } from 'grammy/types';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AppContext, CONTEXTS } from '../../common/app-context.js';
+import { Conflict, DomainError } from '../../common/domain-error.js';
 import { Permission } from '../../common/permissions.js';
 import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import {
@@ -11,15 +13,17 @@ import {
   OrderStatus,
   OrdersService,
   type OrderView,
-  RateChangedException,
+  RateChanged,
   RatesService,
 } from '../../web/index.js';
 import { BotCacheKeys } from '../cache-keys.js';
 import { type Quote, Texts } from '../texts.js';
-import { AccountLinks } from './account-links.js';
-import { ConversationStore } from './conversation-store.js';
-import { Records } from './records.js';
-import type { BotContext, Speaker } from './update-scope.js';
+import { AccountLinks } from '../act/account-links.js';
+import { ConversationStore } from '../act/conversation-store.js';
+import { CommandRecords } from './command-records.js';
+import type { Speaker } from '../act/speakers.js';
+import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
+import { BotContext, type UpdateScope, updateScopes } from './update-scope.js';
 
 /** Command texts are cached 1 hour. */
 const COMMAND_TEXT_CACHE_MS = 3_600_000;
@@ -74,17 +78,38 @@ function words(text: string | undefined): string[] {
  */
 @Injectable()
 export class BotHandlers {
+  private bot: Bot<BotContext> | undefined;
+
   constructor(
     private readonly orders: OrdersService,
     private readonly rates: RatesService,
     private readonly links: AccountLinks,
     private readonly conversations: ConversationStore,
-    private readonly records: Records,
+    private readonly records: CommandRecords,
     @InjectTtlCache(CONTEXTS[AppContext.Telegram].cacheNamespace)
     private readonly commandsCache: TtlCache,
+    @InjectBotConfig() private readonly config: TelegramConfig | null,
   ) {}
 
-  install(bot: Bot<BotContext>): void {
+  /**
+   * Runs the handlers on one update, inside its scope. `botInfo` is the bot's own identity
+   * (getMe), which grammY needs to tell commands addressed to this bot.
+   */
+  async handle(update: Update, scope: UpdateScope, botInfo: UserFromGetMe): Promise<void> {
+    this.bot ??= this.dispatcher(botInfo);
+    const bot = this.bot;
+    await updateScopes.run(scope, () => bot.handleUpdate(update));
+  }
+
+  /** grammY's Bot, used to route updates to the handlers only: it never calls Telegram. */
+  private dispatcher(botInfo: UserFromGetMe): Bot<BotContext> {
+    if (this.config === null) throw new Error('The Telegram bot is off');
+    const bot = new Bot<BotContext>(this.config.token, { botInfo, ContextConstructor: BotContext });
+    this.install(bot);
+    return bot;
+  }
+
+  private install(bot: Bot<BotContext>): void {
     bot.use(this.refuseDirectCalls, this.recordCommands);
     const commands = new Composer<BotContext>();
     commands.command('start', (ctx) => this.start(ctx));
@@ -123,10 +148,10 @@ export class BotHandlers {
     if (text !== undefined && entity?.type === 'bot_command' && entity.offset === 0) {
       const name = (text.slice(1, entity.length).split('@')[0] ?? '').toLowerCase();
       const args = text.slice(entity.length).trim();
-      await this.records.command(ctx.scope, name, { args }, ctx.scope.result, durationMs);
+      await this.records.record(ctx.scope, name, { args }, ctx.scope.result, durationMs);
     } else if (ctx.callbackQuery !== undefined) {
       const data = ctx.callbackQuery.data ?? '';
-      await this.records.command(ctx.scope, 'button', { data }, ctx.scope.result, durationMs);
+      await this.records.record(ctx.scope, 'button', { data }, ctx.scope.result, durationMs);
     }
   };
 
@@ -150,12 +175,12 @@ export class BotHandlers {
     return speaker;
   }
 
-  /** Runs a request to the web application; its refusals (4xx) are told to the user. */
+  /** Runs a request to the web application; its refusals are told to the user. */
   private async refusable<T>(ctx: BotContext, work: () => Promise<T>): Promise<T | undefined> {
     try {
       return await work();
     } catch (error) {
-      if (!(error instanceof HttpException) || error.getStatus() >= 500) throw error;
+      if (!(error instanceof DomainError)) throw error;
       ctx.scope.result = 'refused';
       const message = Texts.refused(error.message);
       if (ctx.callbackQuery === undefined) await ctx.say(message);
@@ -246,9 +271,7 @@ export class BotHandlers {
   private async showOrders(ctx: BotContext): Promise<void> {
     const speaker = await this.speaker(ctx, Permission.OrdersRead);
     if (speaker === undefined) return;
-    const latest = JSON.parse(
-      await this.orders.listJson(speaker.userId, LATEST_ORDERS, 0),
-    ) as OrderView[];
+    const latest = await this.orders.list(speaker.userId, LATEST_ORDERS, 0);
     await ctx.say(latest.length === 0 ? Texts.noOrders : Texts.orders(latest));
   }
 
@@ -290,7 +313,7 @@ export class BotHandlers {
     try {
       return await this.orders.cancel(userId, orderId);
     } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
+      if (!(error instanceof Conflict)) throw error;
       const order = await this.orders.get(userId, orderId);
       if (order.status === OrderStatus.Cancelled) return order;
       throw error;
@@ -412,12 +435,12 @@ export class BotHandlers {
           `telegram-quote:${quote.id}`,
         )
         .catch((error: unknown) => {
-          if (error instanceof RateChangedException) return error;
+          if (error instanceof RateChanged) return error;
           throw error;
         }),
     );
     if (placed === undefined) return;
-    if (placed instanceof RateChangedException) {
+    if (placed instanceof RateChanged) {
       // Nothing was placed: the quote is dropped, and the question says why.
       ctx.scope.result = 'refused';
       await this.setState(ctx, ctx.scope.conversation.state, {});

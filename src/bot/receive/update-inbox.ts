@@ -1,13 +1,18 @@
+import {
+  type Backoff,
+  backoffDelayMs,
+  errorText,
+  retryLater,
+  withClaimedRows,
+} from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Database } from '../../common/app-context.js';
-import { keptPayload } from './secret-arguments.js';
-import type { ReceivedUpdate } from './update-shape.js';
+import { keptPayload } from '../understand/secret-arguments.js';
+import type { ReceivedUpdate } from '../understand/update-shape.js';
+import { InjectBotDataSource } from '../../database/data-sources/bot.js';
 
-/** After a failure, the next try waits this long times 2^(attempts - 1), at most MAX_RETRY_MS. */
-const RETRY_BASE_MS = 1_000;
-const MAX_RETRY_MS = 5 * 60_000;
+/** After a failure, the next try of the update waits longer each time. */
+const RETRY: Backoff = { firstMs: 1_000, maxMs: 5 * 60_000 };
 /** An update that failed this often is given up (marked failed), so it no longer holds its sender's queue. */
 export const MAX_ATTEMPTS = 8;
 /** Handled updates are kept this long (Telegram retries a delivery for a day at most). */
@@ -39,8 +44,10 @@ const CLAIM = `SELECT update_id, payload, attempts FROM telegram_updates u
       WHERE e.sender_id = u.sender_id AND e.processed_at IS NULL AND e.update_id < u.update_id))
   ORDER BY update_id LIMIT 1 FOR UPDATE SKIP LOCKED`;
 
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
+interface UpdateRow {
+  readonly update_id: string;
+  readonly payload: Record<string, unknown>;
+  readonly attempts: number;
 }
 
 /**
@@ -52,7 +59,7 @@ function errorText(error: unknown): string {
  */
 @Injectable()
 export class UpdateInbox {
-  constructor(@InjectDataSource(Database.Bot) private readonly dataSource: DataSource) {}
+  constructor(@InjectBotDataSource() private readonly dataSource: DataSource) {}
 
   /** Stores an update unless its id is known; true when it is new. */
   async store(
@@ -80,44 +87,31 @@ export class UpdateInbox {
   async handleNext(
     handle: (update: ClaimedUpdate, manager: EntityManager) => Promise<Handling>,
   ): Promise<Handling | undefined> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const rows = (await runner.query(CLAIM)) as Array<{
-        update_id: string;
-        payload: Record<string, unknown>;
-        attempts: number;
-      }>;
-      const row = rows[0];
-      if (row === undefined) {
-        await runner.commitTransaction();
-        return undefined;
-      }
-      const update = {
-        updateId: Number(row.update_id),
-        payload: row.payload,
-        attempt: row.attempts + 1,
-      };
-      await runner.query('SAVEPOINT handling');
-      let handling: Handling;
-      try {
-        handling = await handle(update, runner.manager);
-      } catch (error) {
-        handling = { outcome: 'retry', error };
-      }
-      if (handling.outcome === 'retry' || handling.outcome === 'failed') {
-        await runner.query('ROLLBACK TO SAVEPOINT handling');
-      }
-      await this.settle(runner.manager, update, handling);
-      await runner.commitTransaction();
-      return handling;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    return withClaimedRows<UpdateRow, Handling>(
+      this.dataSource,
+      CLAIM,
+      [],
+      async (rows, manager) => {
+        const row = rows[0] as UpdateRow;
+        const update = {
+          updateId: Number(row.update_id),
+          payload: row.payload,
+          attempt: row.attempts + 1,
+        };
+        await manager.query('SAVEPOINT handling');
+        let handling: Handling;
+        try {
+          handling = await handle(update, manager);
+        } catch (error) {
+          handling = { outcome: 'retry', error };
+        }
+        if (handling.outcome === 'retry' || handling.outcome === 'failed') {
+          await manager.query('ROLLBACK TO SAVEPOINT handling');
+        }
+        await this.settle(manager, update, handling);
+        return handling;
+      },
+    );
   }
 
   /** Deletes handled updates past their keeping time; returns how many. */
@@ -140,17 +134,12 @@ export class UpdateInbox {
     handling: Handling,
   ): Promise<void> {
     if (handling.outcome === 'retry' && update.attempt < MAX_ATTEMPTS) {
-      const backoffMs = Math.min(MAX_RETRY_MS, RETRY_BASE_MS * 2 ** (update.attempt - 1));
-      await manager.query(
-        `UPDATE telegram_updates SET attempts = $2, last_error = $3,
-           available_at = now() + make_interval(secs => $4::float8 / 1000)
-         WHERE update_id = $1`,
-        [
-          update.updateId,
-          update.attempt,
-          errorText(handling.error),
-          handling.retryAfterMs ?? backoffMs,
-        ],
+      await retryLater(
+        manager,
+        { table: 'telegram_updates', key: 'update_id' },
+        [String(update.updateId)],
+        handling.error,
+        handling.retryAfterMs ?? backoffDelayMs(update.attempt, RETRY),
       );
       return;
     }

@@ -1,0 +1,35 @@
+/** How a domain service refuses, whatever edge (HTTP, the bot) tells the caller. */
+export type Refusal = 'invalid' | 'not_found' | 'conflict';
+
+/**
+ * A refusal of a domain service: the input is wrong, the thing is not there, or the state
+ * does not allow it. Services throw these, never HTTP exceptions; each edge maps them (the
+ * HTTP error filter to 400, 404 and 409; the bot to a reply).
+ */
+export abstract class DomainError extends Error {
+  abstract readonly refusal: Refusal;
+
+  constructor(
+    message: string,
+    /** A machine-readable reason for clients that act on it (e.g. `rate_changed`). */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is wrong in itself (HTTP 400). */
+export class InvalidInput extends DomainError {
+  readonly refusal = 'invalid';
+}
+
+/** What the request names does not exist, or is not the caller's (HTTP 404). */
+export class NotFound extends DomainError {
+  readonly refusal = 'not_found';
+}
+
+/** The request is valid but the current state does not allow it (HTTP 409). */
+export class Conflict extends DomainError {
+  readonly refusal = 'conflict';
+}
