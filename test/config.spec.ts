@@ -16,9 +16,8 @@ const PLACEHOLDERS: Record<string, readonly string[]> = {
   '<CTX>': Object.values(AppContext),
 };
 
-/** The body rows of the first table under a README heading, as cells. */
-function readmeTable(heading: string): string[][] {
-  const section = readFileSync('README.md', 'utf8').split(`\n## ${heading}\n`)[1] ?? '';
+/** The body rows of the first table in a markdown text, as cells. */
+function firstTable(section: string): string[][] {
   const table = section.split(/\n\s*\n/).find((block) => block.trimStart().startsWith('|')) ?? '';
   return table
     .trim()
@@ -27,9 +26,14 @@ function readmeTable(heading: string): string[][] {
     .map((row) => row.split('|').slice(1, -1));
 }
 
-/** The variables named in the first column of the README's configuration table, expanded. */
-function readmeConfigurationVariables(): string[] {
-  const names = readmeTable('Configuration').flatMap((row) =>
+/** The body rows of the first table under a README heading, as cells. */
+function readmeTable(heading: string): string[][] {
+  return firstTable(readFileSync('README.md', 'utf8').split(`\n## ${heading}\n`)[1] ?? '');
+}
+
+/** The variables named in the first column of the configuration table, expanded. */
+function documentedVariables(): string[] {
+  const names = firstTable(readFileSync('docs/configuration.md', 'utf8')).flatMap((row) =>
     [...(row[0] ?? '').matchAll(/`([A-Z0-9_<>]+)`/g)].map((match) => match[1] ?? ''),
   );
   return names
@@ -281,8 +285,8 @@ describe('configuration', () => {
       );
     });
 
-    it("lists every variable in the README's configuration table, and nothing else", () => {
-      expect(readmeConfigurationVariables()).toEqual(Object.keys(assignments).sort());
+    it('lists every variable in the configuration table of docs/configuration.md, and nothing else', () => {
+      expect(documentedVariables()).toEqual(Object.keys(assignments).sort());
     });
 
     it("names only packages the project depends on in the README's library table", () => {
