@@ -11,6 +11,8 @@ export { AuthService, type LoggedIn } from './auth.service.js';
 export {
   type AccountChanges,
   type AfterUserChange,
+  type Grant,
+  type GrantTerms,
   type Invariant,
   normalizeEmail,
   type UserSearch,
