@@ -9,6 +9,12 @@ export type {
 export type { AuthRoutesOptions } from './http/auth.controller.js';
 export { AuthService, type LoggedIn } from './auth.service.js';
 export {
+  type AlertChannels,
+  type Profile,
+  type ProfileChange,
+  ProfilesService,
+} from './profiles.service.js';
+export {
   type AccountChanges,
   type AfterUserChange,
   type Grant,
