@@ -12,6 +12,7 @@ import { ConversationStore, StaleConversationError } from '../act/conversation-s
 import { Speakers } from '../act/speakers.js';
 import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
 import { BotStateStore } from '../bot-state.js';
+import { replyLanguage, textsIn } from '../texts.js';
 import { OutgoingQueue } from '../send/outgoing-queue.js';
 import { OutgoingSender } from '../send/outgoing-sender.js';
 import { TelegramClient } from '../send/telegram-client.js';
@@ -112,12 +113,16 @@ export class UpdateWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const telegramUserId = String(from.id);
       const opened = await this.conversations.open(telegramUserId);
+      const speaker = await this.speakers.of(opened);
+      const language = replyLanguage(speaker?.language, from.language_code);
       const scope: UpdateScope = {
         updateId: update.updateId,
         manager,
         conversation: opened,
-        speaker: await this.speakers.of(opened),
+        speaker,
         result: 'ok',
+        language,
+        texts: textsIn(language),
         afterCommit,
         outgoing: this.outgoing,
       };
