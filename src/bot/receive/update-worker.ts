@@ -1,10 +1,5 @@
-import { PeriodicWork } from '@exchanger/identity';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { BackgroundJob } from '@exchanger/identity';
+import { Injectable, Logger } from '@nestjs/common';
 import { BotError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { type EntityManager, QueryFailedError } from 'typeorm';
@@ -37,9 +32,8 @@ function isMissingConversation(error: unknown): boolean {
  * another chat type, malformed inside) is marked ignored, with nothing else stored.
  */
 @Injectable()
-export class UpdateWorker implements OnApplicationBootstrap, OnModuleDestroy {
+export class UpdateWorker extends BackgroundJob {
   private readonly logger = new Logger('UpdateWorker');
-  private readonly work: PeriodicWork | undefined;
 
   constructor(
     @InjectBotConfig() config: TelegramConfig | null,
@@ -53,26 +47,14 @@ export class UpdateWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly sender: OutgoingSender,
     private readonly state: BotStateStore,
   ) {
+    super();
     if (config === null) return;
-    this.work = new PeriodicWork({
+    this.runs({
       name: 'UpdateWorker',
       round: () => this.round(),
       intervalMs: config.pollIntervalMs,
       lanes: config.updateConcurrency,
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.work?.start();
-  }
-
-  onModuleDestroy(): Promise<void> | undefined {
-    return this.work?.stop();
-  }
-
-  /** Updates were stored: idle lanes look now. */
-  nudge(): void {
-    this.work?.nudge();
   }
 
   /** One update; true when there was one. */

@@ -1,3 +1,4 @@
+export { BackgroundJob } from './background-job.js';
 export { type Backoff, backoffDelayMs } from './backoff.js';
 export { retryLater, type RetryColumns, withClaimedRows } from './claimed-rows.js';
 export { errorText } from './error-text.js';
