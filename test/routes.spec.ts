@@ -79,6 +79,8 @@ describe('routes', () => {
       'POST /web/auth/logout  web  anonymous',
       'POST /web/auth/logout-all  web  session',
       'POST /web/auth/password  web  session',
+      'POST /web/auth/password-reset  web  anonymous',
+      'POST /web/auth/password-reset/confirm  web  anonymous',
       'POST /web/auth/register  web  anonymous',
       'POST /web/auth/telegram/link-code  web  session',
       'POST /web/orders  web  session+orders:write',

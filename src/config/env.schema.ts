@@ -41,6 +41,8 @@ const postgresUrl = urlWithProtocol(
   true,
 );
 const redisUrl = urlWithProtocol(['redis:', 'rediss:'], 'redis://host:6379');
+const smtpUrl = urlWithProtocol(['smtp:', 'smtps:'], 'smtp://user:pass@host:587');
+const httpUrl = urlWithProtocol(['http:', 'https:'], 'https://exchanger.example');
 
 const contextList = z
   .string()
@@ -214,6 +216,13 @@ export const envSchema = z.object({
   COOKIE_SECURE: flag.optional(),
   API_DOCS: flag.optional(),
 
+  // Mail (password reset, security alerts): see app-config for what production needs.
+  MAIL_ENABLED: flag.default(true),
+  SMTP_URL: smtpUrl.optional(),
+  MAIL_FROM: z.string().min(3).max(320).default('Exchanger <no-reply@exchanger.localhost>'),
+  MAIL_DIRECTORY: z.string().min(1).default('.data/mail'),
+  WEB_APP_URL: httpUrl.default('http://localhost:3000'),
+
   SESSION_WEB_IDLE_SECONDS: seconds(365 * DAY).default(DAY),
   SESSION_WEB_ABSOLUTE_SECONDS: seconds(365 * DAY).default(30 * DAY),
   SESSION_ADMIN_IDLE_SECONDS: seconds(365 * DAY).default(3_600),
@@ -234,6 +243,9 @@ export const envSchema = z.object({
   LOGIN_ACCOUNT_SUCCESS_WINDOW_SECONDS: seconds(DAY).default(60),
   REGISTRATION_IP_MAX: positiveInt(1_000_000).default(20),
   REGISTRATION_IP_WINDOW_SECONDS: seconds(DAY).default(3_600),
+  ACCOUNT_MAIL_IP_MAX: positiveInt(1_000_000).default(10),
+  ACCOUNT_MAIL_ACCOUNT_MAX: positiveInt(1_000).default(3),
+  ACCOUNT_MAIL_WINDOW_SECONDS: seconds(DAY).default(3_600),
 
   ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
   ADMIN_PASSWORD: z

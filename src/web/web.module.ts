@@ -28,6 +28,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
       context: AppContext.Web,
       path: `${routePrefix}/auth`,
       registration: true,
+      passwordReset: true,
     }),
   ],
   controllers: [

@@ -62,6 +62,8 @@ export interface AuthRoutesOptions {
   readonly passwordLogin?: boolean;
   /** Self-service registration (default false). */
   readonly registration?: boolean;
+  /** Password reset by mail, `…/password-reset` and `…/confirm` (default false; needs `mail`). */
+  readonly passwordReset?: boolean;
 }
 
 /**
