@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { eventually } from './support/eventually.js';
+import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { TestSmtpServer } from './support/smtp.js';
 import { startTestApp } from './support/test-app.js';
 import {
@@ -19,18 +20,29 @@ import {
 
 const NEW_PASSWORD = 'a brand new passphrase';
 
+/**
+ * Each describe runs a deployment of its own: the mail sender of any process on the same
+ * identity database would take its mail (into files, without this SMTP server).
+ */
 describe('password reset by mail', () => {
   let smtp: TestSmtpServer;
+  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
     smtp = await new TestSmtpServer().start();
-    app = await startTestApp({ SMTP_URL: smtp.url, WEB_APP_URL: 'https://app.exchanger.test' });
+    databases = await ownDatabases('reset');
+    app = await startTestApp({
+      ...databases.env,
+      SMTP_URL: smtp.url,
+      WEB_APP_URL: 'https://app.exchanger.test',
+    });
   });
   afterAll(async () => {
     await app.close();
     await smtp.stop();
+    await databases.drop();
   });
 
   function identity(): DataSource {
@@ -210,15 +222,18 @@ describe('password reset by mail', () => {
 
 describe('mail while the SMTP server fails', () => {
   let smtp: TestSmtpServer;
+  let databases: OwnDatabases;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
     smtp = await new TestSmtpServer().start();
-    app = await startTestApp({ SMTP_URL: smtp.url });
+    databases = await ownDatabases('mail_outage');
+    app = await startTestApp({ ...databases.env, SMTP_URL: smtp.url });
   });
   afterAll(async () => {
     await app.close();
     await smtp.stop();
+    await databases.drop();
   });
 
   function outbox(
