@@ -7,6 +7,7 @@ import { AddUserDisabledAt1795792035523 } from './1795792035523-AddUserDisabledA
 import { AddOutboxMessageId1795800000000 } from './1795800000000-AddOutboxMessageId.js';
 import { IndexLinkCodesByUser1796420150000 } from './1796420150000-IndexLinkCodesByUser.js';
 import { AddMailAndAccountTokens1796500000000 } from './1796500000000-AddMailAndAccountTokens.js';
+import { IndexAdminSearch1796500000001 } from './1796500000001-IndexAdminSearch.js';
 
 /**
  * Migrations of the identity database (identity's tables and the session store's), oldest
@@ -22,4 +23,5 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   AddOutboxMessageId1795800000000,
   IndexLinkCodesByUser1796420150000,
   AddMailAndAccountTokens1796500000000,
+  IndexAdminSearch1796500000001,
 ];
