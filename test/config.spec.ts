@@ -239,6 +239,21 @@ describe('configuration', () => {
       expect(loadConfig({ API_DOCS: 'false' }).http.apiDocs).toBe(false);
     });
 
+    it('names every problem of a start in one message, not only the first', () => {
+      const error = configError({
+        NODE_ENV: 'production',
+        DATABASE_IDENTITY_URL: 'postgres://db:5432/identity',
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+      });
+      expect(error.variables).toEqual(['PORT', 'LOG_LEVEL']);
+      const missing = configError({ ...URLS, NODE_ENV: 'production' });
+      expect(missing.variables).toEqual(['REDIS_URL', 'SMTP_URL']);
+      expect(missing.message).toBe(
+        'REDIS_URL: is required in production (or REDIS_SENTINELS, REDIS_CLUSTER_NODES), unless SINGLE_PROCESS=true; SMTP_URL: is required in production, unless MAIL_ENABLED=false',
+      );
+    });
+
     it('refuses to start without an SMTP relay unless mail is said to be off', () => {
       const { SMTP_URL: _relay, ...withoutRelay } = PRODUCTION;
       expect(configError(withoutRelay).message).toBe(

@@ -297,8 +297,28 @@ function telegram(env: Env): TelegramConfig | undefined {
 }
 
 export function toAppConfig(env: Env): AppConfig {
-  const urls = databaseUrls(env);
-  checkSharedCache(env);
+  // Every check runs, so that one start names every problem at once.
+  const problems: ConfigError[] = [];
+  const checked = <T>(check: () => T): T => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return undefined as T;
+    }
+  };
+  const urls = checked(() => databaseUrls(env));
+  checked(() => checkSharedCache(env));
+  const lifetimes = {
+    [AppContext.Web]: checked(() => lifetime(env, AppContext.Web)),
+    [AppContext.Admin]: checked(() => lifetime(env, AppContext.Admin)),
+    [AppContext.Telegram]: checked(() => lifetime(env, AppContext.Telegram)),
+  };
+  const admin = checked(() => firstAdmin(env));
+  const bot = checked(() => telegram(env));
+  const mailConfig = checked(() => mail(env));
+  if (problems.length > 0) throw ConfigError.of(problems);
   return {
     env: env.NODE_ENV,
     http: {
@@ -337,11 +357,7 @@ export function toAppConfig(env: Env): AppConfig {
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     },
     sessions: {
-      lifetimes: {
-        [AppContext.Web]: lifetime(env, AppContext.Web),
-        [AppContext.Admin]: lifetime(env, AppContext.Admin),
-        [AppContext.Telegram]: lifetime(env, AppContext.Telegram),
-      },
+      lifetimes,
       purgeIntervalMs: env.SESSION_PURGE_INTERVAL_SECONDS * 1_000,
       invalidationPollMs: env.CACHE_INVALIDATION_POLL_MS,
     },
@@ -366,11 +382,11 @@ export function toAppConfig(env: Env): AppConfig {
       perAccount: env.ACCOUNT_MAIL_ACCOUNT_MAX,
       windowMs: env.ACCOUNT_MAIL_WINDOW_SECONDS * 1_000,
     },
-    firstAdmin: firstAdmin(env),
+    firstAdmin: admin,
     admin: { stepUpSeconds: env.ADMIN_STEP_UP_SECONDS },
     metricsToken: env.METRICS_TOKEN,
-    telegram: telegram(env),
-    mail: mail(env),
+    telegram: bot,
+    mail: mailConfig,
     exchange: {
       currencies: env.SUPPORTED_CURRENCIES,
       maxOrderAmount: env.ORDER_MAX_AMOUNT,

@@ -5,12 +5,31 @@ import { ALL_CONTEXTS, AppContext } from '../common/app-context.js';
 
 /** Thrown for invalid configuration; its message is one line naming the variable. */
 export class ConfigError extends Error {
+  /** Every variable at fault, the first one first. */
+  readonly variables: readonly string[];
+
   constructor(
     readonly variable: string,
     problem: string,
   ) {
     super(`${variable}: ${problem}`);
     this.name = 'ConfigError';
+    this.variables = [variable];
+  }
+
+  /** One error naming every problem, so that one start tells all that is missing. */
+  static of(errors: readonly ConfigError[]): ConfigError {
+    const [first, ...rest] = errors;
+    if (first === undefined) throw new Error('no configuration problem to report');
+    if (rest.length === 0) return first;
+    const combined = new ConfigError(first.variable, '');
+    Object.defineProperty(combined, 'message', {
+      value: errors.map((error) => error.message).join('; '),
+    });
+    Object.defineProperty(combined, 'variables', {
+      value: errors.flatMap((error) => error.variables),
+    });
+    return combined;
   }
 }
 
@@ -329,9 +348,11 @@ export function checkDatabaseUrls(variable: string, value: string): string[] {
 export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const result = envSchema.safeParse(withoutEmpty(source));
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'configuration');
-    throw new ConfigError(variable, issue?.message ?? 'is invalid');
+    throw ConfigError.of(
+      result.error.issues.map(
+        (issue) => new ConfigError(String(issue.path[0] ?? 'configuration'), issue.message),
+      ),
+    );
   }
   return result.data;
 }
