@@ -83,6 +83,8 @@ describe('routes', () => {
       'POST /web/auth/password-reset/confirm  web  anonymous',
       'POST /web/auth/register  web  anonymous',
       'POST /web/auth/telegram/link-code  web  session',
+      'POST /web/auth/verify-email  web  anonymous',
+      'POST /web/auth/verify-email/resend  web  session',
       'POST /web/orders  web  session+orders:write',
       'POST /web/orders/:id/cancel  web  session+orders:write',
       'POST /web/orders/:id/payments  web  session+orders:write',

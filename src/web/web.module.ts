@@ -29,6 +29,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
       path: `${routePrefix}/auth`,
       registration: true,
       passwordReset: true,
+      emailVerification: true,
     }),
   ],
   controllers: [

@@ -20,6 +20,7 @@ import {
   RouteRules,
 } from './http/guards.js';
 import { passwordLoginFor } from './http/password-login.js';
+import { emailVerificationControllerFor } from './http/email-verification.controller.js';
 import { passwordResetControllerFor } from './http/password-reset.controller.js';
 import { RouteContextAudit } from './http/route-context-audit.js';
 import {
@@ -35,6 +36,7 @@ import { PasswordHasher } from './password-hasher.js';
 import { MailSender } from './mail/mail-sender.js';
 import { OutgoingMails } from './mail/outgoing-mails.js';
 import { AccountTokens } from './account-tokens.js';
+import { EmailVerification } from './email-verification.service.js';
 import { PasswordReset } from './password-reset.service.js';
 import { ProfilesService } from './profiles.service.js';
 import { IdentityPrincipals } from './principals.js';
@@ -144,6 +146,7 @@ export class IdentityModule {
         PasswordReset,
         AccountTokens,
         PasswordReset,
+        EmailVerification,
         AuthService,
         SecurityEventsService,
         LinkCodesService,
@@ -178,6 +181,7 @@ export class IdentityModule {
         OutgoingMails,
         MailSender,
         PasswordReset,
+        EmailVerification,
         AuthService,
         SecurityEventsService,
         LinkCodesService,
@@ -198,6 +202,9 @@ export class IdentityModule {
         authControllerFor(routes, password?.guard),
         ...(routes.passwordReset === true
           ? [passwordResetControllerFor(routes.context, routes.path)]
+          : []),
+        ...(routes.emailVerification === true
+          ? [emailVerificationControllerFor(routes.context, routes.path)]
           : []),
       ],
       providers: password === undefined ? [] : [password.strategy],
