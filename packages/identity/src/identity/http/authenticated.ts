@@ -1,15 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { ClientInfo, ValidatedSession } from '../../session/index.js';
+import type { ClientInfo } from '../../session/index.js';
 import { clientRequestIdOf } from '../../common/http/request-id.js';
 import { validAddress } from '../client-address.js';
 import type { LoggedIn } from '../auth.service.js';
-import type { IdentityRequest } from './identity-request.js';
+import type { AuthenticatedSession, IdentityRequest } from './identity-request.js';
 
-/** The session behind a request, with where its token came from. */
-export interface AuthenticatedSession extends ValidatedSession {
-  readonly token: string;
-  readonly source: 'cookie' | 'bearer';
-}
+export type { AuthenticatedSession } from './identity-request.js';
 
 /** The authenticated session of the request (routes that require one). */
 export const CurrentSession = createParamDecorator(

@@ -1,6 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LoggedIn } from '../auth.service.js';
-import type { AuthenticatedSession } from './authenticated.js';
+import type { ValidatedSession } from '../../session/index.js';
+
+/** The session behind a request, with where its token came from. */
+export interface AuthenticatedSession extends ValidatedSession {
+  readonly token: string;
+  readonly source: 'cookie' | 'bearer';
+}
 
 /**
  * The part of a request the package reads and writes. Express and Fastify requests both
