@@ -1,4 +1,4 @@
-import type { RedisConnection, RedisOptions } from '../redis/index.js';
+import type { ModuleRedisOption } from '../redis/index.js';
 import type { SessionLifetime } from '../session/index.js';
 import type { MailOptions } from './mail/mail-transport.js';
 
@@ -52,10 +52,11 @@ export interface IdentityModuleOptions {
   /** Every session context, by the name routes declare (`@ContextController(name, …)`). */
   readonly contexts: Readonly<Record<string, IdentityContextOptions>>;
   /**
-   * The Redis connection for sessions, users and throttling (borrowed), or options to open
+   * Redis for sessions, users and throttling: a RedisConnection or `{ client }` with the
+   * host's own node-redis client (both borrowed: never closed here), or options to open
    * one of its own; omitted, all of it lives in process memory (one process only).
    */
-  readonly redis?: RedisConnection | RedisOptions;
+  readonly redis?: ModuleRedisOption;
   /** Send cookies with `Secure` (default true; turn off only for plain local HTTP). */
   readonly cookieSecure?: boolean;
   /** Origins besides the API's own that may send unsafe requests (the browser apps). */
