@@ -8,8 +8,9 @@ export {
   TOMBSTONE_MS,
   type Tombstone,
 } from './namespaced-store.js';
-export { ModuleRedis } from './owned-connection.js';
+export { ModuleRedis, type ModuleRedisOption } from './owned-connection.js';
 export {
+  type BorrowedRedisClient,
   type CommandOptions,
   INVALIDATION,
   RedisConnection,

@@ -46,6 +46,20 @@ export interface RedisOptions {
   readonly commandTimeoutMs: number;
 }
 
+/**
+ * The host's own node-redis client (`createClient()` of `redis` or `@redis/client`),
+ * borrowed: the package connects it if it is not open yet, and never closes it.
+ */
+export interface BorrowedRedisClient {
+  /**
+   * Typed by shape: `redis` and `@redis/client` of other versions than this package's are
+   * distinct types with the same commands.
+   */
+  readonly client: { readonly isOpen: boolean; readonly isReady: boolean };
+  /** Upper bound on one command, after which the caller falls back (default 200 ms). */
+  readonly commandTimeoutMs?: number;
+}
+
 /** Redis could not answer in time (down, refusing, stalled, or not configured). */
 export class RedisUnavailableError extends Error {
   constructor(reason: string) {
@@ -124,16 +138,33 @@ export class RedisConnection implements OnApplicationShutdown {
   private readonly sweepMs: number;
   readonly client: RedisClientType | RedisSentinelType | RedisClusterType | undefined;
 
-  constructor(private readonly options: RedisOptions) {
+  /** The client is the host's: shutdown leaves it open. */
+  private readonly borrowed: boolean;
+
+  constructor(
+    private readonly options: RedisOptions,
+    hostClient?: RedisClientType,
+  ) {
     this.sweepMs = Math.max(5, Math.floor(options.commandTimeoutMs / 4));
+    this.borrowed = hostClient !== undefined;
     this.client =
-      options.cluster !== undefined
-        ? this.createCluster(options.cluster, options.url)
-        : options.sentinel !== undefined
-          ? this.createSentinel(options.sentinel, options.url)
-          : options.url === undefined
-            ? undefined
-            : this.createClient(options.url);
+      hostClient !== undefined
+        ? this.watch(hostClient)
+        : options.cluster !== undefined
+          ? this.createCluster(options.cluster, options.url)
+          : options.sentinel !== undefined
+            ? this.createSentinel(options.sentinel, options.url)
+            : options.url === undefined
+              ? undefined
+              : this.createClient(options.url);
+  }
+
+  /** A connection over the host's client, which stays the host's to close. */
+  static borrowing({ client, commandTimeoutMs = 200 }: BorrowedRedisClient): RedisConnection {
+    return new RedisConnection(
+      { url: undefined, commandTimeoutMs },
+      client as unknown as RedisClientType,
+    );
   }
 
   get configured(): boolean {
@@ -357,11 +388,14 @@ export class RedisConnection implements OnApplicationShutdown {
    */
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweeper);
-    if (this.client?.isOpen === true) await this.client.destroy();
+    if (!this.borrowed && this.client?.isOpen === true) await this.client.destroy();
   }
 
   private createClient(url: string): RedisClientType {
-    const client = createClient({ url, ...NODE_OPTIONS });
+    return this.watch(createClient({ url, ...NODE_OPTIONS }));
+  }
+
+  private watch(client: RedisClientType): RedisClientType {
     client.on('error', (error: unknown) => this.recordFailure(error));
     client.on('ready', () => this.connected('Redis connected'));
     return client;

@@ -1,4 +1,4 @@
-import type { RedisConnection, RedisOptions } from '../redis/index.js';
+import type { ModuleRedisOption } from '../redis/index.js';
 import type { PrincipalSource } from './principal-source.js';
 import type { SessionLifetime } from './session.types.js';
 
@@ -9,10 +9,11 @@ export interface SessionModuleOptions {
   /** Who a session's user is (see PrincipalSource). */
   readonly principals: PrincipalSource;
   /**
-   * The Redis connection to cache on (borrowed: the host closes it), or options to open one
-   * of its own; omitted, sessions are cached in process memory (one process only).
+   * The Redis connection or `{ client }` (node-redis) to cache on (borrowed: the host closes
+   * it), or options to open one of its own; omitted, sessions are cached in process memory
+   * (one process only).
    */
-  readonly redis?: RedisConnection | RedisOptions;
+  readonly redis?: ModuleRedisOption;
   /** The Redis namespace of session and user keys (`identity` by default). */
   readonly namespace?: string;
   /** How often ended sessions are purged (default 5 minutes). */
