@@ -137,7 +137,6 @@ export class IdentityModule extends IdentityModuleBase {
         ProfilesService,
         OutgoingMails,
         MailSender,
-        PasswordReset,
         AccountTokens,
         PasswordReset,
         EmailVerification,
