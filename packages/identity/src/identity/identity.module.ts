@@ -189,6 +189,9 @@ export class IdentityModule {
         SecurityEventsService,
         LinkCodesService,
         PasswordHasher,
+        // What a host needs to apply the guards itself (`globalGuards: false`).
+        RouteRules,
+        ORIGIN_GUARD_OPTIONS,
         OriginGuard,
         AuthenticationGuard,
         PermissionsGuard,

@@ -51,8 +51,13 @@ export {
   CurrentSession,
 } from './http/authenticated.js';
 export type { IdentityRequest } from './http/identity-request.js';
-export { AuthenticationGuard, PermissionsGuard } from './http/guards.js';
-export { OriginGuard } from '../common/http/origin.guard.js';
+export { AuthenticationGuard, PermissionsGuard, RouteRules } from './http/guards.js';
+export { UseIdentityGuards } from './http/use-identity-guards.js';
+export {
+  ORIGIN_GUARD_OPTIONS,
+  OriginGuard,
+  type OriginGuardOptions,
+} from '../common/http/origin.guard.js';
 export { type UserView, userView, sessionSummaryView } from './http/views.js';
 export {
   AllowAnonymous,
