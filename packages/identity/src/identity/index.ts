@@ -49,6 +49,7 @@ export {
   Client,
   clientInfoOf,
   CurrentSession,
+  CurrentSessionIfAny,
 } from './http/authenticated.js';
 export type { IdentityRequest } from './http/identity-request.js';
 export { AuthenticationGuard, PermissionsGuard, RouteRules } from './http/guards.js';
@@ -62,6 +63,7 @@ export { type UserView, userView, sessionSummaryView } from './http/views.js';
 export {
   AllowAnonymous,
   ContextController,
+  OptionalSession,
   PUBLIC,
   PublicController,
   RequirePermissions,
