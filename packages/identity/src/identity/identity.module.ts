@@ -18,6 +18,8 @@ import {
   LoginBodyGuard,
   PermissionsGuard,
   RouteRules,
+  UNDECLARED_ROUTES,
+  type UndeclaredRoutes,
 } from './http/guards.js';
 import { passwordLoginFor } from './http/password-login.js';
 import { emailVerificationControllerFor } from './http/email-verification.controller.js';
@@ -57,8 +59,11 @@ export interface IdentityModuleDefinition {
    * apply the exported guards yourself.
    */
   readonly globalGuards?: boolean;
-  /** Refuse to start while a controller declares neither a context nor PUBLIC (default true). */
-  readonly auditRoutes?: boolean;
+  /**
+   * Controllers that declare neither a context nor PUBLIC: `refuse` (default) stops the
+   * start and refuses their routes; `public` serves them without a session.
+   */
+  readonly undeclaredRoutes?: UndeclaredRoutes;
 }
 
 export interface IdentityModuleAsyncOptions extends IdentityModuleDefinition {
@@ -174,7 +179,8 @@ export class IdentityModule {
             }),
         },
         ...guards,
-        ...(options.auditRoutes === false ? [] : [RouteContextAudit]),
+        { provide: UNDECLARED_ROUTES, useValue: options.undeclaredRoutes ?? 'refuse' },
+        ...(options.undeclaredRoutes === 'public' ? [] : [RouteContextAudit]),
       ],
       exports: [
         optionsModule,
@@ -192,6 +198,7 @@ export class IdentityModule {
         // What a host needs to apply the guards itself (`globalGuards: false`).
         RouteRules,
         ORIGIN_GUARD_OPTIONS,
+        UNDECLARED_ROUTES,
         OriginGuard,
         AuthenticationGuard,
         PermissionsGuard,

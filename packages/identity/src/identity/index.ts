@@ -52,7 +52,13 @@ export {
   CurrentSessionIfAny,
 } from './http/authenticated.js';
 export type { IdentityRequest } from './http/identity-request.js';
-export { AuthenticationGuard, PermissionsGuard, RouteRules } from './http/guards.js';
+export {
+  AuthenticationGuard,
+  PermissionsGuard,
+  RouteRules,
+  UNDECLARED_ROUTES,
+  type UndeclaredRoutes,
+} from './http/guards.js';
 export { UseIdentityGuards } from './http/use-identity-guards.js';
 export {
   ORIGIN_GUARD_OPTIONS,

@@ -21,6 +21,13 @@ import { CredentialsDto } from './dto.js';
 import type { IdentityRequest } from './identity-request.js';
 import { clearSessionCookie, presentedToken, setSessionCookie } from './session-token.js';
 
+/**
+ * Controllers that declare neither a context nor PUBLIC: `refuse` (the start fails, and
+ * their routes are refused), or `public` (their routes need no session).
+ */
+export type UndeclaredRoutes = 'refuse' | 'public';
+export const UNDECLARED_ROUTES = Symbol('UNDECLARED_ROUTES');
+
 /** What a route declares, read once per handler (metadata does not change at run time). */
 interface RouteRule {
   readonly context: string | undefined;
@@ -67,11 +74,15 @@ export class AuthenticationGuard implements CanActivate {
     private readonly rules: RouteRules,
     private readonly sessions: SessionService,
     @Inject(IDENTITY_OPTIONS) private readonly options: ResolvedIdentityOptions,
+    @Inject(UNDECLARED_ROUTES) private readonly undeclared: UndeclaredRoutes,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.rules.of(context);
-    if (rule.context === undefined) throw new ForbiddenException('This route declares no context');
+    if (rule.context === undefined) {
+      if (this.undeclared === 'public') return true;
+      throw new ForbiddenException('This route declares no context');
+    }
     if (rule.context === PUBLIC) return true;
     const contextOptions = this.options.contexts[rule.context];
     if (contextOptions === undefined)
