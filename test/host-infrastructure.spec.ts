@@ -39,7 +39,7 @@ describe('the infrastructure a host brings', () => {
         IdentityModule.forRoot({
           contexts: CONTEXTS,
           dataSource: 'notesStore',
-          auditRoutes: false,
+          undeclaredRoutes: 'public',
         }),
       ],
     }).compile();
@@ -54,7 +54,11 @@ describe('the infrastructure a host brings', () => {
     const store = await new DataSource({ ...DATABASE, migrationsRun: true }).initialize();
     const module = await Test.createTestingModule({
       imports: [
-        IdentityModule.forRoot({ contexts: CONTEXTS, dataSource: store, auditRoutes: false }),
+        IdentityModule.forRoot({
+          contexts: CONTEXTS,
+          dataSource: store,
+          undeclaredRoutes: 'public',
+        }),
       ],
     }).compile();
     const app = await module.init();
@@ -76,7 +80,7 @@ describe('the infrastructure a host brings', () => {
           contexts: CONTEXTS,
           namespace,
           redis: { client },
-          auditRoutes: false,
+          undeclaredRoutes: 'public',
         }),
       ],
     }).compile();

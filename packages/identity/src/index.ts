@@ -11,6 +11,7 @@ export {
   ANONYMOUS_ALLOWED,
   REQUIRED_PERMISSIONS,
   ROUTE_CONTEXT,
+  SESSION_OPTIONAL,
 } from './common/http/route-context.js';
 export { PageLimit } from './common/http/page-limit.js';
 export { clientRequestIdOf, newRequestId, REQUEST_ID_HEADER } from './common/http/request-id.js';

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { DataSourceRef } from '../database/data-source-ref.js';
+import type { UndeclaredRoutes } from './http/guards.js';
 import type { IdentityModuleOptions } from './identity.options.js';
 
 /**
@@ -18,8 +19,11 @@ export interface IdentityModuleExtras {
    * apply the exported guards yourself.
    */
   readonly globalGuards?: boolean;
-  /** Refuse to start while a controller declares neither a context nor PUBLIC (default true). */
-  readonly auditRoutes?: boolean;
+  /**
+   * Controllers that declare neither a context nor PUBLIC: `refuse` (default) stops the
+   * start and refuses their routes; `public` serves them without a session.
+   */
+  readonly undeclaredRoutes?: UndeclaredRoutes;
   /**
    * Make the module's services visible to every module of the host (default true: the
    * guards and `forFeature` routes of every application need them).
@@ -29,7 +33,7 @@ export interface IdentityModuleExtras {
 
 export const IDENTITY_EXTRAS_DEFAULTS: IdentityModuleExtras = {
   globalGuards: true,
-  auditRoutes: true,
+  undeclaredRoutes: 'refuse',
   isGlobal: true,
 };
 

@@ -12,6 +12,8 @@ import {
   LoginBodyGuard,
   PermissionsGuard,
   RouteRules,
+  UNDECLARED_ROUTES,
+  type UndeclaredRoutes,
 } from './http/guards.js';
 import { passwordLoginFor } from './http/password-login.js';
 import { emailVerificationControllerFor } from './http/email-verification.controller.js';
@@ -166,7 +168,8 @@ export class IdentityModule extends IdentityModuleBase {
             }),
         },
         ...guards,
-        ...(extras.auditRoutes === false ? [] : [RouteContextAudit]),
+        { provide: UNDECLARED_ROUTES, useValue: extras.undeclaredRoutes ?? 'refuse' },
+        ...(extras.undeclaredRoutes === 'public' ? [] : [RouteContextAudit]),
       ],
       exports: [
         optionsModule,
@@ -181,6 +184,10 @@ export class IdentityModule extends IdentityModuleBase {
         SecurityEventsService,
         LinkCodesService,
         PasswordHasher,
+        // What a host needs to apply the guards itself (`globalGuards: false`).
+        RouteRules,
+        ORIGIN_GUARD_OPTIONS,
+        UNDECLARED_ROUTES,
         OriginGuard,
         AuthenticationGuard,
         PermissionsGuard,

@@ -54,14 +54,27 @@ export {
   Client,
   clientInfoOf,
   CurrentSession,
+  CurrentSessionIfAny,
 } from './http/authenticated.js';
 export type { IdentityRequest } from './http/identity-request.js';
-export { AuthenticationGuard, PermissionsGuard } from './http/guards.js';
-export { OriginGuard } from '../common/http/origin.guard.js';
+export {
+  AuthenticationGuard,
+  PermissionsGuard,
+  RouteRules,
+  UNDECLARED_ROUTES,
+  type UndeclaredRoutes,
+} from './http/guards.js';
+export { UseIdentityGuards } from './http/use-identity-guards.js';
+export {
+  ORIGIN_GUARD_OPTIONS,
+  OriginGuard,
+  type OriginGuardOptions,
+} from '../common/http/origin.guard.js';
 export { type UserView, userView, sessionSummaryView } from './http/views.js';
 export {
   AllowAnonymous,
   ContextController,
+  OptionalSession,
   PUBLIC,
   PublicController,
   RequirePermissions,

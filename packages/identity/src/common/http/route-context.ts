@@ -4,6 +4,8 @@ import { applyDecorators, Controller, SetMetadata } from '@nestjs/common';
 export const ROUTE_CONTEXT = 'exchanger:route-context';
 /** Metadata key: a context route that works without a session (login, register, logout). */
 export const ANONYMOUS_ALLOWED = 'exchanger:anonymous-allowed';
+/** Metadata key: a context route served with or without a session (a valid one is read). */
+export const SESSION_OPTIONAL = 'exchanger:session-optional';
 /** Metadata key: permissions a route requires in its context. */
 export const REQUIRED_PERMISSIONS = 'exchanger:required-permissions';
 
@@ -30,3 +32,11 @@ export const AllowAnonymous = (): MethodDecorator & ClassDecorator =>
 /** The caller's session must carry every one of these permissions in the route's context (else 403). */
 export const RequirePermissions = (...permissions: string[]): MethodDecorator & ClassDecorator =>
   SetMetadata(REQUIRED_PERMISSIONS, permissions);
+
+/**
+ * The route serves callers signed in or not: a valid session of the context is resolved
+ * (read it with `@CurrentSessionIfAny()`); without one the caller is anonymous, and a
+ * cookie naming no valid session (expired, revoked, forged) is cleared.
+ */
+export const OptionalSession = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(SESSION_OPTIONAL, true);

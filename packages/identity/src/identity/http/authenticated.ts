@@ -16,6 +16,12 @@ export const CurrentSession = createParamDecorator(
   },
 );
 
+/** The session of the request if it presented a valid one (`@OptionalSession()` routes). */
+export const CurrentSessionIfAny = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthenticatedSession | undefined =>
+    context.switchToHttp().getRequest<IdentityRequest>().authenticated,
+);
+
 /** The login a password guard accepted (login routes). */
 export const LoggedInUser = createParamDecorator(
   (_: unknown, context: ExecutionContext): LoggedIn => {

@@ -12,18 +12,27 @@ import {
   PUBLIC,
   REQUIRED_PERMISSIONS,
   ROUTE_CONTEXT,
+  SESSION_OPTIONAL,
 } from '../../common/http/route-context.js';
 import { createValidationPipe } from '../../common/http/validation.js';
 import { SessionService } from '../../session/index.js';
 import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from '../identity.options.js';
 import { CredentialsDto } from './dto.js';
 import type { IdentityRequest } from './identity-request.js';
-import { presentedToken, setSessionCookie } from './session-token.js';
+import { clearSessionCookie, presentedToken, setSessionCookie } from './session-token.js';
+
+/**
+ * Controllers that declare neither a context nor PUBLIC: `refuse` (the start fails, and
+ * their routes are refused), or `public` (their routes need no session).
+ */
+export type UndeclaredRoutes = 'refuse' | 'public';
+export const UNDECLARED_ROUTES = Symbol('UNDECLARED_ROUTES');
 
 /** What a route declares, read once per handler (metadata does not change at run time). */
 interface RouteRule {
   readonly context: string | undefined;
   readonly anonymous: boolean;
+  readonly optional: boolean;
   readonly permissions: readonly string[];
 }
 
@@ -42,6 +51,7 @@ export class RouteRules {
       rule = {
         context: this.reflector.getAllAndOverride<string | undefined>(ROUTE_CONTEXT, targets),
         anonymous: this.reflector.getAllAndOverride<boolean>(ANONYMOUS_ALLOWED, targets) === true,
+        optional: this.reflector.getAllAndOverride<boolean>(SESSION_OPTIONAL, targets) === true,
         permissions:
           this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_PERMISSIONS, targets) ??
           [],
@@ -64,11 +74,15 @@ export class AuthenticationGuard implements CanActivate {
     private readonly rules: RouteRules,
     private readonly sessions: SessionService,
     @Inject(IDENTITY_OPTIONS) private readonly options: ResolvedIdentityOptions,
+    @Inject(UNDECLARED_ROUTES) private readonly undeclared: UndeclaredRoutes,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.rules.of(context);
-    if (rule.context === undefined) throw new ForbiddenException('This route declares no context');
+    if (rule.context === undefined) {
+      if (this.undeclared === 'public') return true;
+      throw new ForbiddenException('This route declares no context');
+    }
     if (rule.context === PUBLIC) return true;
     const contextOptions = this.options.contexts[rule.context];
     if (contextOptions === undefined)
@@ -81,8 +95,13 @@ export class AuthenticationGuard implements CanActivate {
       presented === undefined
         ? undefined
         : await this.sessions.validate(rule.context, presented.token);
-    if (presented === undefined || validated === undefined)
-      throw new UnauthorizedException('No valid session');
+    if (presented === undefined || validated === undefined) {
+      if (!rule.optional) throw new UnauthorizedException('No valid session');
+      // Served anonymously; a cookie that names no valid session is not worth sending again.
+      if (presented?.source === 'cookie')
+        clearSessionCookie(http.getResponse<unknown>(), contextOptions, this.options.cookieSecure);
+      return true;
+    }
     request.authenticated = { ...validated, ...presented };
     if (validated.extendedMaxAgeSeconds !== undefined && presented.source === 'cookie') {
       setSessionCookie(
