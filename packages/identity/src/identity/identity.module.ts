@@ -13,7 +13,6 @@ import {
   PermissionsGuard,
   RouteRules,
   UNDECLARED_ROUTES,
-  type UndeclaredRoutes,
 } from './http/guards.js';
 import { passwordLoginFor } from './http/password-login.js';
 import { emailVerificationControllerFor } from './http/email-verification.controller.js';
