@@ -184,39 +184,80 @@ describe('the audit trail', () => {
 
   it('lists the trail newest first, filtered by actor, action, resource and time, a keyset page at a time', async () => {
     const reader = await staffWith(app, [Permission.AuditRead]);
+    const other = await staff(app);
     const target = await registerUser(app, 'listed');
-    for (const permission of [
-      Permission.AnalyticsRead,
-      Permission.OrdersRead,
-      Permission.OrdersWrite,
-    ]) {
-      await http(app)
-        .delete(`/admin/users/${target.id}/permissions/web/${permission}`)
-        .set('Cookie', admin.cookie);
-      await http(app)
-        .put(`/admin/users/${target.id}/permissions/web/${permission}`)
-        .set('Cookie', admin.cookie);
-    }
+    const elsewhere = await registerUser(app, 'elsewhere');
+    const change = (by: Staff, verb: 'put' | 'delete', user: string, permission: string) =>
+      http(app)
+        [verb](`/admin/users/${user}/permissions/web/${permission}`)
+        .set('Cookie', by.cookie);
+    // Around and between the listed rows: another actor, another action, another resource.
+    await change(admin, 'delete', target.id, Permission.OrdersRead).expect(204);
+    await change(other, 'put', target.id, Permission.AnalyticsRead).expect(204);
+    await change(admin, 'put', target.id, Permission.OrdersRead).expect(204);
+    await http(app)
+      .patch(`/admin/users/${target.id}`)
+      .set('Cookie', admin.cookie)
+      .send({ emailVerified: true })
+      .expect(204);
+    await change(admin, 'delete', elsewhere.id, Permission.OrdersWrite).expect(204);
     await auditRows(app, { resourceId: target.id });
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: Response = await http(app)
-        .get('/admin/audit')
-        .query({
-          actor: admin.user.id,
-          resource: `user:${target.id}`,
-          action: 'user.permission.*',
-          limit: 2,
-          ...(cursor === null ? {} : { cursor }),
-        })
-        .set('Cookie', reader.cookie)
-        .expect(200);
-      seen.push(...page.body.items.map((item: { action: string }) => item.action));
-      cursor = page.body.nextCursor;
-    } while (cursor !== null);
-    expect(seen).toHaveLength(5); // analytics:read was not held: its revoke was a 404
-    expect(seen[0]).toBe('user.permission.granted');
+    const between = new Date();
+    await change(admin, 'delete', target.id, Permission.OrdersWrite).expect(204);
+    await change(other, 'delete', target.id, Permission.AnalyticsRead).expect(204);
+    await change(admin, 'put', target.id, Permission.OrdersWrite).expect(204);
+    await auditRows(app, { resourceId: target.id });
+    const list = async (query: Record<string, string>): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Response = await http(app)
+          .get('/admin/audit')
+          .query({
+            actor: admin.user.id,
+            resource: `user:${target.id}`,
+            action: 'user.permission.*',
+            limit: 2,
+            ...query,
+            ...(cursor === null ? {} : { cursor }),
+          })
+          .set('Cookie', reader.cookie)
+          .expect(200);
+        const items = page.body.items as Array<{
+          actor: string;
+          action: string;
+          resourceId: string;
+          oldValues: { permission?: string } | null;
+          newValues: { permission?: string } | null;
+        }>;
+        expect(items.length).toBeLessThanOrEqual(2);
+        for (const item of items) {
+          expect(item.actor).toBe(admin.user.id);
+          expect(item.resourceId).toBe(target.id);
+        }
+        seen.push(
+          ...items.map(
+            (item) => `${item.action} ${(item.newValues ?? item.oldValues)?.permission ?? '?'}`,
+          ),
+        );
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      return seen;
+    };
+    expect(await list({})).toEqual([
+      `user.permission.granted ${Permission.OrdersWrite}`,
+      `user.permission.revoked ${Permission.OrdersWrite}`,
+      `user.permission.granted ${Permission.OrdersRead}`,
+      `user.permission.revoked ${Permission.OrdersRead}`,
+    ]);
+    expect(await list({ from: between.toISOString() })).toEqual([
+      `user.permission.granted ${Permission.OrdersWrite}`,
+      `user.permission.revoked ${Permission.OrdersWrite}`,
+    ]);
+    expect(await list({ to: between.toISOString() })).toEqual([
+      `user.permission.granted ${Permission.OrdersRead}`,
+      `user.permission.revoked ${Permission.OrdersRead}`,
+    ]);
     const future = await http(app)
       .get('/admin/audit')
       .query({ from: new Date(Date.now() + 60_000).toISOString() })
