@@ -10,6 +10,16 @@ const OVERSIZED = Buffer.from(
   JSON.stringify({ email: 'a@example.test', password: 'x'.repeat(3 << 20) }),
 );
 const CHUNK = 64 * 1024;
+/** HTTP_BODY_LIMIT_BYTES by default. */
+const LIMIT = 64 * 1024;
+
+/** A login body of exactly `size` bytes, the password padded to fit. */
+function loginBodyOf(size: number): Buffer {
+  const empty = JSON.stringify({ email: 'a@example.test', password: '' });
+  return Buffer.from(
+    JSON.stringify({ email: 'a@example.test', password: 'x'.repeat(size - empty.length) }),
+  );
+}
 
 interface Answer {
   status: number;
@@ -133,6 +143,18 @@ describe('a body over the size limit, over a real socket', () => {
       expect(answers).toEqual(Array(4).fill('413'));
     }
   }, 120_000);
+
+  it.each([
+    [LIMIT - 1, 'is read'],
+    [LIMIT, 'is read'],
+    [LIMIT + 1, 'is refused'],
+  ])('a body of %i bytes %s', async (size, outcome) => {
+    const body = loginBodyOf(size);
+    expect(body.length).toBe(size);
+    const [answer] = await answersOf([postThenRead(port, body)]);
+    // Read, it reaches validation, which refuses a password that long (400, not 413).
+    expect(answer).toEqual(outcome === 'is read' ? expect.stringMatching(/^400: /) : '413');
+  });
 
   it('still serves the next request', async () => {
     const small = Buffer.from('{}');

@@ -1,10 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MetricsRecorder } from '../src/admin/metrics/metrics-recorder.js';
 import { Permission } from '../src/common/permissions.js';
-import { http, type Staff, staff, staffWith } from './support/admin.js';
+import { database, http, type Staff, staff, staffWith } from './support/admin.js';
+import { type OwnDatabases, ownDatabases } from './support/own-databases.js';
 import { startTestApp } from './support/test-app.js';
 import { logIn, registerUser } from './support/users.js';
-import { AppContext } from '../src/common/app-context.js';
+import { AppContext, Database } from '../src/common/app-context.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 
@@ -128,11 +129,46 @@ describe('metrics', () => {
       expect(refused.body.message).toBe(`Missing permission: ${Permission.MetricsRead}`);
     }
   });
+});
 
-  it('takes one sample per interval however many times it is asked', async () => {
-    const recorder = app.get(MetricsRecorder);
-    await recorder.sampleIfDue(true);
-    expect(await recorder.sampleIfDue()).toBe(false);
+/**
+ * Two application instances on databases of their own, as two admin processes would be:
+ * each has its own pools, so only PostgreSQL can keep them from sampling twice.
+ */
+describe('metrics sampled by two processes', () => {
+  let databases: OwnDatabases;
+  let apps: NestFastifyApplication[];
+
+  beforeAll(async () => {
+    databases = await ownDatabases('metrics');
+    apps = [await startTestApp(databases.env), await startTestApp(databases.env)];
+  }, 60_000);
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await databases.drop();
+  });
+
+  it('takes one sample per interval however many times it is asked, by callers in either at once', async () => {
+    const admin = database(apps[0]!, Database.Admin);
+    for (let round = 0; round < 5; round++) {
+      await admin.query('DELETE FROM system_metrics');
+      // Calls within one process share its sample in progress, so they answer alike.
+      const asked = await Promise.all(
+        apps.map((app) => Promise.all([1, 2, 3].map(() => app.get(MetricsRecorder).sampleIfDue()))),
+      );
+      expect(asked.map((answers) => answers.join()).sort()).toEqual([
+        'false,false,false',
+        'true,true,true',
+      ]);
+      const [samples]: Array<{ count: number }> = await admin.query(
+        `SELECT count(DISTINCT recorded_at)::int AS count FROM system_metrics
+         WHERE metric_name = 'sessions.active'`,
+      );
+      expect(samples?.count).toBe(1);
+      // Asked again within the interval: none is due.
+      const again = await Promise.all(apps.map((app) => app.get(MetricsRecorder).sampleIfDue()));
+      expect(again).toEqual([false, false]);
+    }
   });
 });
 

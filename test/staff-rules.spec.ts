@@ -198,6 +198,43 @@ describe('staff rules: no self-escalation, no lock-out', () => {
     expect(holders[0]?.count).toBe(1);
   });
 
+  it.each([
+    ['disabling', 'patch', (id: string) => `/admin/users/${id}`, { disabled: true }],
+    ['deleting', 'delete', (id: string) => `/admin/users/${id}`, undefined],
+    [
+      'revoking users:manage from',
+      'delete',
+      (id: string) => `/admin/users/${id}/permissions/admin/${Permission.UsersManage}`,
+      undefined,
+    ],
+  ] as const)(
+    'keeps the last admin who can manage users: of the last two %s each other at once, one is refused (409) and one admin remains',
+    async (_, method, path, body) => {
+      const a = await registerAdmin(app);
+      const b = await registerAdmin(app);
+      await onlyAdmins(a.id, b.id);
+      const [aToken, bToken] = [
+        await logIn(app, AppContext.Admin, a),
+        await logIn(app, AppContext.Admin, b),
+      ];
+      const change = (target: TestUser, token: string) => {
+        const call = http()[method](path(target.id)).set('Cookie', asAdmin(token));
+        return body === undefined ? call : call.send(body);
+      };
+      const [first, second] = await racing([change(b, aToken), change(a, bToken)]);
+      expect([first.status, second.status].sort()).toEqual([204, 409]);
+      const refused = first.status === 409 ? first : second;
+      expect(refused.body.message).toMatch(/no admin who can manage users \(users:manage\)/);
+      const holders: Array<{ count: number }> = await identity().query(
+        `SELECT count(*)::int AS count FROM user_permissions p JOIN users u ON u.id = p.user_id
+         WHERE u.role = 'admin' AND u.disabled_at IS NULL AND p.permission = $1
+           AND p.application_context = 'admin'`,
+        [Permission.UsersManage],
+      );
+      expect(holders[0]?.count).toBe(1);
+    },
+  );
+
   describe('a staff member without admins:manage and a staff account', () => {
     let lesser: { user: TestUser; token: string };
     let superior: TestUser;
