@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import cookie from '@fastify/cookie';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule, type AppOptions } from './app.module.js';
+
+/** The app, ready to serve: Fastify with the cookie plugin the identity module reads sessions through. */
+export async function createApp(options: AppOptions): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(options),
+    new FastifyAdapter(),
+    { logger: ['error', 'warn'] },
+  );
+  await app.register(cookie);
+  await app.init();
+  return app;
+}
+
+// `DATABASE_URL=postgres://… [REDIS_URL=redis://…] [GLOBAL_GUARDS=false] npm start`
+if (process.argv[1] === import.meta.filename) {
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl === undefined) throw new Error('Set DATABASE_URL');
+  const app = await createApp({
+    databaseUrl,
+    redisUrl: process.env.REDIS_URL,
+    globalGuards: process.env.GLOBAL_GUARDS !== 'false',
+  });
+  await app.listen({ port: Number(process.env.PORT ?? 3000), host: '127.0.0.1' });
+}
