@@ -10,7 +10,8 @@
  *   TEST_DATABASE_SUFFIX  lets runs share a server: exchanger_example_<name><suffix>_test
  *   KEEP_EXAMPLES=1       keep the temporary folder to look into
  *
- * Arguments name the examples to run (default: all). Exits non-zero on the first failure.
+ * Arguments name the examples to run (default: all). Exits non-zero if any step of any
+ * example fails, with one line per failure.
  */
 import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
@@ -117,21 +118,28 @@ const chosen = process.argv.slice(2);
 for (const name of chosen)
   if (!EXAMPLES.includes(name)) fail(`no example "${name}" (${EXAMPLES.join(', ')})`);
 const folder = await mkdtemp(join(tmpdir(), 'identity-examples-'));
-let current = 'the package';
-let failure;
+/** Every example runs even when another failed; each failure is one line at the end. */
+const failures = [];
+const failed = (subject, error) => {
+  if (!(error instanceof StepFailed)) console.error(error);
+  failures.push(error instanceof StepFailed ? error.message : `${subject}: see the error above`);
+};
 try {
   await pack(folder);
   for (const example of chosen.length > 0 ? chosen : EXAMPLES) {
-    current = example;
-    await runExample(example, folder);
-    console.log(`\nexamples: ${example} passed`);
+    try {
+      await runExample(example, folder);
+      console.log(`\nexamples: ${example} passed`);
+    } catch (error) {
+      failed(example, error);
+    }
   }
 } catch (error) {
-  if (!(error instanceof StepFailed)) console.error(error);
-  failure = `${current}: ${error instanceof StepFailed ? error.message : 'see the error above'}`;
+  failed('the package', error);
 } finally {
   if (process.env.KEEP_EXAMPLES === '1') console.log(`examples: kept ${folder}`);
   else await rm(folder, { recursive: true, force: true });
 }
-if (failure !== undefined) fail(failure);
+for (const failure of failures) console.error(`examples: FAILED: ${failure}`);
+if (failures.length > 0) process.exit(1);
 console.log('\nexamples: all passed');

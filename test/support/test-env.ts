@@ -29,9 +29,6 @@ export function testDatabaseUrl(database: Database): string {
 /** A second web database standing in for a read replica (test/setup/global-setup.ts makes it). */
 export const TEST_WEB_REPLICA_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('web_replica')}`;
 
-/** The example host app's database, empty until it migrates it (see test/setup/global-setup.ts). */
-export const TEST_HOST_APP_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('host_app')}`;
-
 /** The suite only ever touches databases whose name ends in _test (a URL that does not parse reaches none). */
 export function assertTestDatabase(url: string): void {
   if (!URL.canParse(url)) return;
