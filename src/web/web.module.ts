@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppContext, CONTEXTS, Database } from '../common/app-context.js';
 import type { AppConfig } from '../config/app-config.js';
 import { RedisModule } from '../redis/index.js';
+import { ProfileController } from './account/profile.controller.js';
 import { TelegramLinkController } from './account/telegram-link.controller.js';
 import { AnalyticsController } from './analytics/analytics.controller.js';
 import { WEB_ENTITIES } from './entities/index.js';
@@ -35,6 +36,7 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
     ProviderController,
     AnalyticsController,
     TelegramLinkController,
+    ProfileController,
   ],
   providers: [
     OrdersMetrics,

@@ -34,6 +34,7 @@ import { StepUp } from '../step-up/step-up.js';
 import { StepUpGuard } from '../step-up/step-up.guard.js';
 import {
   AccountDto,
+  GrantDto,
   PermissionParams,
   RoleDto,
   SessionParams,
@@ -88,12 +89,26 @@ export class AdminUsersController {
   })
   async get(@Param() { id }: UserIdParams) {
     const user = await this.users.get(id);
-    const [permissions, { sessions, counts }, events] = await Promise.all([
-      this.users.permissionsByContext(id),
+    const [grants, { sessions, counts }, events] = await Promise.all([
+      this.users.grantsByContext(id),
       this.sessions.newest(id, SESSIONS_SHOWN),
       this.events.latestOf(id, LATEST_EVENTS),
     ]);
-    const contexts = Object.keys(permissions);
+    const contexts = Object.keys(grants);
+    const permissions = Object.fromEntries(
+      contexts.map((context) => [context, (grants[context] ?? []).map((g) => g.permission)]),
+    );
+    // Grants for a time, per context: when each ends.
+    const expiring = Object.fromEntries(
+      contexts.map((context) => [
+        context,
+        Object.fromEntries(
+          (grants[context] ?? []).flatMap((g) =>
+            g.expiresAt === null ? [] : [[g.permission, g.expiresAt.toISOString()]],
+          ),
+        ),
+      ]),
+    );
     const byContext = Object.fromEntries(
       contexts.map((context) => [
         context,
@@ -108,6 +123,7 @@ export class AdminUsersController {
     return {
       user: staffUserView(user),
       permissions,
+      permissionsExpiring: expiring,
       sessions: byContext,
       sessionsNotShown: notShown,
       telegram: typeof linked === 'string' ? { telegramUserId: linked } : null,
@@ -149,13 +165,21 @@ export class AdminUsersController {
   @Put(':id/permissions/:context/:permission')
   @UseGuards(StepUpGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Grant a permission in a context' })
+  @ApiOperation({
+    summary:
+      'Grant a permission in a context, for good or until expiresAt (a held one gets the new term)',
+  })
   async grant(
     @Param() params: PermissionParams,
+    @Body() body: GrantDto,
     @CurrentSession() current: AuthenticatedSession,
     @CurrentActor() actor: Actor,
   ) {
     const { context, permission } = params;
+    const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
+    if (expiresAt !== null && expiresAt.getTime() <= Date.now()) {
+      throw new BadRequestException('expiresAt must be in the future');
+    }
     if (!PERMISSIONS_OF[context].includes(permission as Permission)) {
       throw new BadRequestException(
         `${permission} is not a permission of the ${context} context: no route there asks for it`,
@@ -164,23 +188,39 @@ export class AdminUsersController {
     this.rules.notOneself(current, params.id, 'change the permissions of');
     this.rules.mayMakeStaff(current, { permission });
     await this.mayActOn(current, params.id);
+    const before = (await this.users.grantsByContext(params.id))[context]?.find(
+      (grant) => grant.permission === permission,
+    );
+    const term = (until: Date | null | undefined) => until?.toISOString() ?? null;
     await this.users.grant(
       params.id,
       context,
       permission,
-      actor.id,
+      { grantedBy: actor.id, expiresAt },
       undefined,
       this.recorded(
         current,
         actor,
-        (_, changed) => ({
+        () => ({
           action: 'user.permission.granted',
           resourceType: 'user',
           resourceId: params.id,
-          oldValues: { context, permission, held: !changed },
-          newValues: { context, permission, held: true },
+          oldValues: {
+            context,
+            permission,
+            held: before !== undefined,
+            expiresAt: term(before?.expiresAt),
+          },
+          newValues: { context, permission, held: true, expiresAt: term(expiresAt) },
         }),
-        { type: 'permission.granted', context, details: { permission } },
+        {
+          type: 'permission.granted',
+          context,
+          details:
+            expiresAt === null
+              ? { permission }
+              : { permission, expiresAt: term(expiresAt) as string },
+        },
       ),
     );
   }

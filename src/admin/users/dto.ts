@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsEnum,
   IsIn,
+  IsISO8601,
   IsOptional,
   IsString,
   IsUUID,
@@ -28,6 +29,17 @@ export class PermissionParams extends UserIdParams {
   @ApiProperty({ enum: KNOWN_PERMISSIONS })
   @IsIn(KNOWN_PERMISSIONS, { message: `permission must be one of ${KNOWN_PERMISSIONS.join(', ')}` })
   permission!: string;
+}
+
+export class GrantDto {
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'The grant ends at this instant (ISO 8601, in the future) in every process; for good when absent',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 date-time' })
+  expiresAt?: string;
 }
 
 export class SessionParams extends UserIdParams {

@@ -31,6 +31,7 @@ import {
 import { LinkCodesService } from './link-codes.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
+import { ProfilesService } from './profiles.service.js';
 import { IdentityPrincipals } from './principals.js';
 import { SecurityEventsService } from './security-events.service.js';
 import { UsersService } from './users.service.js';
@@ -132,6 +133,7 @@ export class IdentityModule {
         dataSourceProvider(IDENTITY_DATA_SOURCE, options.dataSource),
         PasswordHasher,
         UsersService,
+        ProfilesService,
         AuthService,
         SecurityEventsService,
         LinkCodesService,
@@ -162,6 +164,7 @@ export class IdentityModule {
       exports: [
         optionsModule,
         UsersService,
+        ProfilesService,
         AuthService,
         SecurityEventsService,
         LinkCodesService,

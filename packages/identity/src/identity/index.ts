@@ -9,8 +9,16 @@ export type {
 export type { AuthRoutesOptions } from './http/auth.controller.js';
 export { AuthService, type LoggedIn } from './auth.service.js';
 export {
+  type AlertChannels,
+  type Profile,
+  type ProfileChange,
+  ProfilesService,
+} from './profiles.service.js';
+export {
   type AccountChanges,
   type AfterUserChange,
+  type Grant,
+  type GrantTerms,
   type Invariant,
   normalizeEmail,
   type UserSearch,

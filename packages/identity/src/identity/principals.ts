@@ -35,7 +35,10 @@ export class IdentityPrincipals implements PrincipalSource {
         SELECT p.permission FROM user_permissions p
         WHERE p.user_id = u.id AND p.application_context = ${context}
           AND (p.expires_at IS NULL OR p.expires_at > now())
-        ORDER BY p.permission) AS permissions
+        ORDER BY p.permission) AS permissions, (
+        SELECT min(p.expires_at) FROM user_permissions p
+        WHERE p.user_id = u.id AND p.application_context = ${context} AND p.expires_at > now()
+      ) AS valid_until
       FROM users u WHERE u.id = ${userId} AND u.disabled_at IS NULL AND ${this.roleCondition.replaceAll('__CONTEXT__', context)}`;
   }
 
@@ -46,6 +49,7 @@ export class IdentityPrincipals implements PrincipalSource {
       role: row.role as string,
       emailVerified: row.email_verified as boolean,
       permissions: row.permissions as string[],
+      ...(row.valid_until instanceof Date && { validUntil: row.valid_until.getTime() }),
     };
   }
 }

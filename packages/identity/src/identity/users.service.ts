@@ -127,14 +127,31 @@ export class UsersService {
     return user;
   }
 
-  /** The user's permissions, per context, sorted. */
+  /** The user's permissions in force, per context, sorted. */
   async permissionsByContext(userId: string): Promise<Record<string, string[]>> {
-    const granted = await this.users.manager.find(UserPermission, {
-      where: { userId },
-      order: { permission: 'ASC' },
-    });
-    const byContext = Object.fromEntries(this.contexts.map((context) => [context, [] as string[]]));
-    for (const grant of granted) byContext[grant.applicationContext]?.push(grant.permission);
+    const grants = await this.grantsByContext(userId);
+    return Object.fromEntries(
+      Object.entries(grants).map(([context, held]) => [context, held.map((g) => g.permission)]),
+    );
+  }
+
+  /** The grants in force, per context, sorted by permission: when and by whom, and until when. */
+  async grantsByContext(userId: string): Promise<Record<string, Grant[]>> {
+    const granted = await this.users.manager
+      .createQueryBuilder(UserPermission, 'p')
+      .where('p.user_id = :userId', { userId })
+      .andWhere('(p.expires_at IS NULL OR p.expires_at > now())')
+      .orderBy('p.permission', 'ASC')
+      .getMany();
+    const byContext = Object.fromEntries(this.contexts.map((context) => [context, [] as Grant[]]));
+    for (const grant of granted) {
+      byContext[grant.applicationContext]?.push({
+        permission: grant.permission,
+        grantedAt: grant.grantedAt,
+        grantedBy: grant.grantedBy,
+        expiresAt: grant.expiresAt,
+      });
+    }
     return byContext;
   }
 
@@ -211,26 +228,38 @@ export class UsersService {
     );
   }
 
+  /**
+   * Grants a permission in a context, for good or until `expiresAt` (then it stops working
+   * in every process at that instant: a cached principal never outlives it). Granting a held
+   * permission again sets its new term; `after` learns whether anything changed.
+   */
   async grant(
     userId: string,
     context: string,
     permission: string,
-    grantedBy: string | null,
+    terms: GrantTerms | string | null,
     invariant?: Invariant,
     after?: AfterUserChange,
   ): Promise<void> {
+    const { grantedBy, expiresAt = null } =
+      terms !== null && typeof terms === 'object' ? terms : { grantedBy: terms };
     await this.changing(
       userId,
       async (manager) => {
-        const inserted = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(UserPermission)
-          .values({ userId, applicationContext: context, permission, grantedBy })
-          .orIgnore()
-          .returning('id')
-          .execute();
-        return (inserted.raw as unknown[]).length > 0;
+        const rows: unknown[] = await manager.query(
+          `WITH granted AS (
+             INSERT INTO user_permissions (user_id, application_context, permission, granted_by, expires_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT ON CONSTRAINT "UQ_user_permissions_user_permission_context" DO UPDATE
+               SET expires_at = EXCLUDED.expires_at, granted_by = EXCLUDED.granted_by,
+                   granted_at = now()
+               WHERE user_permissions.expires_at IS DISTINCT FROM EXCLUDED.expires_at
+                  OR user_permissions.expires_at <= now()
+             RETURNING 1)
+           SELECT 1 FROM granted`,
+          [userId, context, permission, grantedBy, expiresAt],
+        );
+        return rows.length > 0;
       },
       { invariant, after },
     );
@@ -327,6 +356,20 @@ export class UsersService {
       revokeSessions,
     );
   }
+}
+
+/** How a permission is granted: by whom, and until when (for good when absent). */
+export interface GrantTerms {
+  readonly grantedBy: string | null;
+  readonly expiresAt?: Date | null;
+}
+
+/** A permission in force. */
+export interface Grant {
+  readonly permission: string;
+  readonly grantedAt: Date;
+  readonly grantedBy: string | null;
+  readonly expiresAt: Date | null;
 }
 
 export interface AccountChanges {

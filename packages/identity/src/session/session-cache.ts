@@ -133,12 +133,12 @@ export class SessionCache {
         encodeSession(session),
         ttl,
       ),
-      user === undefined
+      user === undefined || userTtl(user) <= 0
         ? undefined
         : this.store.setIfAbsent(
             this.userPath(session.context, user.id),
             JSON.stringify(user),
-            USER_CACHE_MS,
+            userTtl(user),
           ),
     ]);
   }
@@ -184,6 +184,16 @@ export class SessionCache {
   private sessionTtl(session: SessionState): number {
     return Math.min(session.expiresAt - Date.now(), MAX_SESSION_CACHE_MS);
   }
+}
+
+/** A cached user never outlives the nearest end of a permission granted for a time. */
+function userTtl(user: Principal): number {
+  return Math.min(USER_CACHE_MS, (user.validUntil ?? Number.POSITIVE_INFINITY) - Date.now());
+}
+
+/** A cached user whose permissions may have changed by now (one ended) is not believed. */
+export function stillValid(user: Principal | undefined): Principal | undefined {
+  return user?.validUntil !== undefined && user.validUntil <= Date.now() ? undefined : user;
 }
 
 function encodeSession(session: SessionState): string {

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { FILL_DEADLINE_MS, type NamespacedStore } from '../redis/index.js';
 import type { CacheTrust } from './cache-trust.js';
 import type { InvalidationOutbox } from './invalidation-outbox.js';
-import type { Invalidation, SessionCache } from './session-cache.js';
+import { type Invalidation, type SessionCache, stillValid } from './session-cache.js';
 import type { RevocationFilter, SessionRepository } from './session.repository.js';
 import { isSessionId, isWellFormedToken, newSessionToken, sessionIdOf } from './session-token.js';
 import type {
@@ -125,7 +125,7 @@ export class SessionService {
     if (cached?.session === 'revoked') return undefined;
     if (cached?.session !== undefined) {
       if (cached.session.expiresAt <= Date.now()) return undefined;
-      const user = cached.user ?? (await this.loadUser(cached.session));
+      const user = stillValid(cached.user) ?? (await this.loadUser(cached.session));
       return user === undefined ? undefined : this.slide(cached.session, user);
     }
     const readAt = Date.now();

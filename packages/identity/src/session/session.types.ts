@@ -8,6 +8,11 @@ export interface Principal {
   readonly role: string;
   readonly emailVerified: boolean;
   readonly permissions: readonly string[];
+  /**
+   * When the nearest of these permissions that was granted for a time ends (epoch ms): a
+   * cached copy of the principal is not believed past it.
+   */
+  readonly validUntil?: number;
 }
 
 /** What a valid session is known to be; times in epoch milliseconds. */
