@@ -475,6 +475,8 @@ async function main(): Promise<void> {
   const postgresProxy = await TcpProxy.start(POSTGRES);
   const env: Record<string, string> = {
     NODE_ENV: 'production',
+    // The benchmarks send no mail.
+    MAIL_ENABLED: 'false',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.LOAD_API_LOG === undefined ? 'error' : 'warn',
     REDIS_URL: redisProxy.url(REDIS),

@@ -32,6 +32,8 @@ const urls = Object.fromEntries(
 );
 const env = {
   NODE_ENV: 'production',
+  // The benchmarks send no mail.
+  MAIL_ENABLED: 'false',
   LOG_LEVEL: 'warn',
   REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/5',
   DATABASE_MIGRATE: 'false',

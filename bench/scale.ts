@@ -30,6 +30,8 @@ function env(port: number, redis: string): Record<string, string> {
   const variables: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
+    // The benchmarks send no mail.
+    MAIL_ENABLED: 'false',
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'error',

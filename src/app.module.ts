@@ -64,8 +64,12 @@ function identityOptions(config: AppConfig, redis: RedisConnection): IdentityMod
     trustedOrigins: config.http.trustedOrigins,
     loginThrottle: config.login,
     registrationThrottle: config.registration,
+    accountMailThrottle: config.accountMail,
     sessionPurgeIntervalMs: config.sessions.purgeIntervalMs,
     invalidationPollMs: config.sessions.invalidationPollMs,
+    ...(config.mail !== undefined && {
+      mail: { ...config.mail, smtpUrl: config.mail.smtpUrl ?? undefined },
+    }),
   };
 }
 

@@ -266,13 +266,13 @@ describe('the bot: commands, orders and notifications', () => {
     ).toHaveLength(1);
   });
 
-  it('answers unknown text and commands with help, through the 1-hour command cache', async () => {
+  it('answers unknown text and commands with help, through the 1-hour command cache of its language', async () => {
     const { telegramUser: gus } = await linkedUser(app, telegram);
-    await redis.del('cache:telegram:commands:help');
+    await redis.del('cache:telegram:commands:help:en');
     expect(await say(gus, 'hello?')).toBe(Texts.help);
     expect(await ask(gus, 'dance')).toBe(Texts.help);
     expect(await ask(gus, 'help')).toBe(Texts.help);
-    const ttl = await redis.pTTL('cache:telegram:commands:help');
+    const ttl = await redis.pTTL('cache:telegram:commands:help:en');
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
   });

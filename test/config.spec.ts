@@ -48,7 +48,12 @@ function documentedVariables(): string[] {
 }
 
 /** A production configuration that starts: every database and Redis. */
-const PRODUCTION = { ...URLS, NODE_ENV: 'production', REDIS_URL: 'redis://cache:6379' };
+const PRODUCTION = {
+  ...URLS,
+  NODE_ENV: 'production',
+  REDIS_URL: 'redis://cache:6379',
+  SMTP_URL: 'smtp://relay:587',
+};
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -232,6 +237,35 @@ describe('configuration', () => {
       expect(loadConfig({ ...PRODUCTION, API_DOCS: 'true' }).http.apiDocs).toBe(true);
       expect(loadConfig({}).http.apiDocs).toBe(true);
       expect(loadConfig({ API_DOCS: 'false' }).http.apiDocs).toBe(false);
+    });
+
+    it('names every problem of a start in one message, not only the first', () => {
+      const error = configError({
+        NODE_ENV: 'production',
+        DATABASE_IDENTITY_URL: 'postgres://db:5432/identity',
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+      });
+      expect(error.variables).toEqual(['PORT', 'LOG_LEVEL']);
+      const missing = configError({ ...URLS, NODE_ENV: 'production' });
+      expect(missing.variables).toEqual(['REDIS_URL', 'SMTP_URL']);
+      expect(missing.message).toBe(
+        'REDIS_URL: is required in production (or REDIS_SENTINELS, REDIS_CLUSTER_NODES), unless SINGLE_PROCESS=true; SMTP_URL: is required in production, unless MAIL_ENABLED=false',
+      );
+    });
+
+    it('refuses to start without an SMTP relay unless mail is said to be off', () => {
+      const { SMTP_URL: _relay, ...withoutRelay } = PRODUCTION;
+      expect(configError(withoutRelay).message).toBe(
+        'SMTP_URL: is required in production, unless MAIL_ENABLED=false',
+      );
+      expect(loadConfig({ ...withoutRelay, MAIL_ENABLED: 'false' }).mail).toBeUndefined();
+      expect(loadConfig(PRODUCTION).mail?.smtpUrl).toBe('smtp://relay:587');
+      // In development, mail goes to files.
+      expect(loadConfig({}).mail?.smtpUrl).toBeUndefined();
+      expect(configError({ SMTP_URL: 'http://relay' }).message).toBe(
+        'SMTP_URL: must be a URL like smtp://user:pass@host:587',
+      );
     });
 
     it('accepts Redis Sentinel instead of REDIS_URL', () => {

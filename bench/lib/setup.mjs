@@ -75,6 +75,8 @@ function apiEnv(port, redisUrl, workers, { botApiRoot, clusterNodes } = {}) {
   const result = {
     ...THREADPOOL,
     NODE_ENV: 'production',
+    // The benchmarks send no mail.
+    MAIL_ENABLED: 'false',
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -162,7 +164,14 @@ async function startRedisCluster() {
 /** A peer of `bench/peers/`, on the bench's Redis; `extra` adds to its environment. */
 const peer = (script, extra = {}) => ({
   args: [`bench/peers/${script}`],
-  env: (port) => ({ NODE_ENV: 'production', PORT: String(port), REDIS_URL: REDIS, ...extra }),
+  env: (port) => ({
+    NODE_ENV: 'production',
+    // The benchmarks send no mail.
+    MAIL_ENABLED: 'false',
+    PORT: String(port),
+    REDIS_URL: REDIS,
+    ...extra,
+  }),
   ready: '/me',
 });
 

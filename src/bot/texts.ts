@@ -1,83 +1,26 @@
-import type { OrderStatusChanged, OrderView } from '../web/index.js';
+import { DEFAULT_LANGUAGE, type Language, spokenLanguage } from '../common/languages.js';
+import { type BotTexts, en } from './texts/en.js';
+import { ru } from './texts/ru.js';
 
-/** Everything the bot says, in one place (plain text: no markup to escape). */
-export const Texts = {
-  help: [
-    'Exchanger bot. Commands:',
-    '/start CODE – link your Exchanger account (get the code in the web app)',
-    '/rates [FROM TO] – current exchange rates',
-    '/orders – your latest orders',
-    '/order FROM TO AMOUNT – place an order (or /order alone to be asked step by step)',
-    '/cancel ID – cancel a pending order (/cancel alone leaves a dialogue)',
-    '/notify on|off – order status notifications',
-    '/unlink – unlink this Telegram account',
-    '/help – this text',
-  ].join('\n'),
-  welcome:
-    'Welcome! Link your Exchanger account: open the web app, ask for a Telegram link code and send /start CODE here.',
-  confirmLink: (maskedEmail: string) =>
-    `Link this Telegram account to the Exchanger account ${maskedEmail}? Confirm only if this is your own account: its orders and notifications will be here.`,
-  linked: 'Your Telegram account is now linked. Send /help to see what I can do.',
-  linkDropped: 'Not linked.',
-  linkExpired: 'This link request is no longer open. Send /start CODE again.',
-  badCode: 'This link code is unknown, used or expired. Ask for a new one in the web app.',
-  notLinked:
-    'This Telegram account is not linked to an Exchanger account. Get a link code in the web app and send /start CODE.',
-  unlinked: 'Unlinked. This Telegram account no longer acts for your Exchanger account.',
-  forbidden: (permission: string) => `You do not have the permission ${permission} here.`,
-  usage: {
-    rates: 'Usage: /rates or /rates FROM TO, e.g. /rates USD EUR',
-    order: 'Usage: /order FROM TO AMOUNT, e.g. /order USD EUR 100',
-    cancel: 'Usage: /cancel ID (the order id from /orders)',
-    notify: 'Usage: /notify on or /notify off',
-  },
-  noRates: 'No rates are available right now.',
-  rates: (rates: ReadonlyArray<{ from: string; to: string; rate: string }>) =>
-    ['Current rates:', ...rates.map((rate) => `${rate.from}/${rate.to}: ${rate.rate}`)].join('\n'),
-  noOrders: 'You have no orders yet. Place one with /order.',
-  orders: (orders: readonly OrderView[]) =>
-    [
-      'Your latest orders:',
-      ...orders.map(
-        (order) =>
-          `${order.id}\n  ${order.amount} ${order.fromCurrency} → ${order.counterAmount} ${order.toCurrency}: ${order.status}`,
-      ),
-    ].join('\n'),
-  askPair: 'Which currencies? Send FROM TO, e.g. USD EUR. (/cancel to stop)',
-  askAmount: (from: string) => `How much ${from}? Send the amount, e.g. 100.50. (/cancel to stop)`,
-  dialogueLeft: 'OK, stopped.',
-  confirm: (quote: Quote) =>
-    `Exchange ${quote.amount} ${quote.from} for ${quote.counterAmount} ${quote.to} at ${quote.rate}?`,
-  confirmButton: 'Confirm',
-  cancelButton: 'Cancel',
-  placed: (order: OrderView) =>
-    `Order placed: ${order.amount} ${order.fromCurrency} → ${order.counterAmount} ${order.toCurrency} at ${order.exchangeRate}.\nID: ${order.id}\nStatus: ${order.status}`,
-  alreadyPlaced: 'This order is already placed.',
-  droppedQuote: 'Not placed.',
-  expired: 'This confirmation has expired. Send /order again.',
-  rateChanged: (quote: Quote, currentRate: string) =>
-    `The rate changed: ${quote.from}/${quote.to} is now ${currentRate}, not ${quote.rate}. Nothing was placed; send /order again.`,
-  cancelled: (order: OrderView) => `Order ${order.id} cancelled.`,
-  refused: (message: string) => `Not done: ${message}`,
-  notifications: (on: boolean) =>
-    on ? 'Notifications are on.' : 'Notifications are off. /notify on to turn them back on.',
-  status: (event: OrderStatusChanged) => {
-    const what = `${event.amount} ${event.fromCurrency} → ${event.counterAmount} ${event.toCurrency}`;
-    const said: Record<string, string> = {
-      paid: 'is paid',
-      completed: 'is completed: the exchanged amount is on its way',
-      cancelled: 'is cancelled',
-      failed: 'failed: the payment did not go through',
-    };
-    return `Order ${event.orderId} (${what}) ${said[event.status] ?? `is ${event.status}`}.`;
-  },
-};
+export type { BotTexts, Quote } from './texts/en.js';
 
-/** An order the user is asked to confirm. */
-export interface Quote {
-  readonly from: string;
-  readonly to: string;
-  readonly amount: string;
-  readonly rate: string;
-  readonly counterAmount: string;
+/** One catalogue per language the product speaks. */
+const CATALOGUES: Record<Language, BotTexts> = { en, ru };
+
+/** The English catalogue: the reference every other one follows. */
+export const Texts = en;
+
+/**
+ * The language to answer in: the user's profile, else the Telegram user's own
+ * (`language_code`), else the default — each only when the product speaks it.
+ */
+export function replyLanguage(
+  profileLanguage: string | null | undefined,
+  telegramLanguage?: string | null,
+): Language {
+  return spokenLanguage(profileLanguage) ?? spokenLanguage(telegramLanguage) ?? DEFAULT_LANGUAGE;
+}
+
+export function textsIn(language: Language): BotTexts {
+  return CATALOGUES[language];
 }

@@ -99,6 +99,13 @@ export interface TelegramConfig {
   readonly chatSendIntervalMs: number;
 }
 
+export interface MailConfig {
+  readonly from: string;
+  readonly smtpUrl: string | undefined;
+  readonly directory: string;
+  readonly links: { readonly passwordReset: string; readonly emailVerification: string };
+}
+
 /** The validated configuration, grouped by concern. Built once, from the environment, at start. */
 export interface AppConfig {
   readonly env: Env['NODE_ENV'];
@@ -115,6 +122,12 @@ export interface AppConfig {
   readonly sessions: SessionConfig;
   readonly login: LoginThrottleConfig;
   readonly registration: RegistrationThrottleConfig;
+  /** Password reset requests per address and per account, per window. */
+  readonly accountMail: {
+    readonly perAddress: number;
+    readonly perAccount: number;
+    readonly windowMs: number;
+  };
   /** Created at start when no admin exists. */
   readonly firstAdmin: { readonly email: string; readonly password: string } | undefined;
   readonly admin: {
@@ -125,6 +138,8 @@ export interface AppConfig {
   readonly metricsToken: string | undefined;
   /** The Telegram bot; undefined when TELEGRAM_BOT_TOKEN is unset (the bot is off). */
   readonly telegram: TelegramConfig | undefined;
+  /** Mail through SMTP, or into .eml files without SMTP_URL; undefined when MAIL_ENABLED=false. */
+  readonly mail: MailConfig | undefined;
   readonly exchange: {
     /** Currency codes orders and rates may use. */
     readonly currencies: readonly string[];
@@ -229,6 +244,28 @@ function checkSharedCache(env: Env): void {
   }
 }
 
+/**
+ * Mail goes through SMTP_URL; without it (development) every mail is an .eml file in
+ * MAIL_DIRECTORY. Production needs a relay, or mail said to be off (MAIL_ENABLED=false):
+ * then the flows that need mail answer 503.
+ */
+function mail(env: Env): MailConfig | undefined {
+  if (!env.MAIL_ENABLED) return undefined;
+  if (env.SMTP_URL === undefined && env.NODE_ENV === 'production') {
+    throw new ConfigError('SMTP_URL', 'is required in production, unless MAIL_ENABLED=false');
+  }
+  const app = env.WEB_APP_URL.replace(/\/+$/, '');
+  return {
+    from: env.MAIL_FROM,
+    smtpUrl: env.SMTP_URL,
+    directory: resolve(env.MAIL_DIRECTORY),
+    links: {
+      passwordReset: `${app}/reset-password`,
+      emailVerification: `${app}/verify-email`,
+    },
+  };
+}
+
 function firstAdmin(env: Env): AppConfig['firstAdmin'] {
   if (env.ADMIN_EMAIL === undefined && env.ADMIN_PASSWORD === undefined) return undefined;
   if (env.ADMIN_EMAIL === undefined)
@@ -260,8 +297,28 @@ function telegram(env: Env): TelegramConfig | undefined {
 }
 
 export function toAppConfig(env: Env): AppConfig {
-  const urls = databaseUrls(env);
-  checkSharedCache(env);
+  // Every check runs, so that one start names every problem at once.
+  const problems: ConfigError[] = [];
+  const checked = <T>(check: () => T): T => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return undefined as T;
+    }
+  };
+  const urls = checked(() => databaseUrls(env));
+  checked(() => checkSharedCache(env));
+  const lifetimes = {
+    [AppContext.Web]: checked(() => lifetime(env, AppContext.Web)),
+    [AppContext.Admin]: checked(() => lifetime(env, AppContext.Admin)),
+    [AppContext.Telegram]: checked(() => lifetime(env, AppContext.Telegram)),
+  };
+  const admin = checked(() => firstAdmin(env));
+  const bot = checked(() => telegram(env));
+  const mailConfig = checked(() => mail(env));
+  if (problems.length > 0) throw ConfigError.of(problems);
   return {
     env: env.NODE_ENV,
     http: {
@@ -300,11 +357,7 @@ export function toAppConfig(env: Env): AppConfig {
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     },
     sessions: {
-      lifetimes: {
-        [AppContext.Web]: lifetime(env, AppContext.Web),
-        [AppContext.Admin]: lifetime(env, AppContext.Admin),
-        [AppContext.Telegram]: lifetime(env, AppContext.Telegram),
-      },
+      lifetimes,
       purgeIntervalMs: env.SESSION_PURGE_INTERVAL_SECONDS * 1_000,
       invalidationPollMs: env.CACHE_INVALIDATION_POLL_MS,
     },
@@ -324,10 +377,16 @@ export function toAppConfig(env: Env): AppConfig {
       max: env.REGISTRATION_IP_MAX,
       windowMs: env.REGISTRATION_IP_WINDOW_SECONDS * 1_000,
     },
-    firstAdmin: firstAdmin(env),
+    accountMail: {
+      perAddress: env.ACCOUNT_MAIL_IP_MAX,
+      perAccount: env.ACCOUNT_MAIL_ACCOUNT_MAX,
+      windowMs: env.ACCOUNT_MAIL_WINDOW_SECONDS * 1_000,
+    },
+    firstAdmin: admin,
     admin: { stepUpSeconds: env.ADMIN_STEP_UP_SECONDS },
     metricsToken: env.METRICS_TOKEN,
-    telegram: telegram(env),
+    telegram: bot,
+    mail: mailConfig,
     exchange: {
       currencies: env.SUPPORTED_CURRENCIES,
       maxOrderAmount: env.ORDER_MAX_AMOUNT,

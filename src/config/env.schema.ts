@@ -5,12 +5,31 @@ import { ALL_CONTEXTS, AppContext } from '../common/app-context.js';
 
 /** Thrown for invalid configuration; its message is one line naming the variable. */
 export class ConfigError extends Error {
+  /** Every variable at fault, the first one first. */
+  readonly variables: readonly string[];
+
   constructor(
     readonly variable: string,
     problem: string,
   ) {
     super(`${variable}: ${problem}`);
     this.name = 'ConfigError';
+    this.variables = [variable];
+  }
+
+  /** One error naming every problem, so that one start tells all that is missing. */
+  static of(errors: readonly ConfigError[]): ConfigError {
+    const [first, ...rest] = errors;
+    if (first === undefined) throw new Error('no configuration problem to report');
+    if (rest.length === 0) return first;
+    const combined = new ConfigError(first.variable, '');
+    Object.defineProperty(combined, 'message', {
+      value: errors.map((error) => error.message).join('; '),
+    });
+    Object.defineProperty(combined, 'variables', {
+      value: errors.flatMap((error) => error.variables),
+    });
+    return combined;
   }
 }
 
@@ -41,6 +60,8 @@ const postgresUrl = urlWithProtocol(
   true,
 );
 const redisUrl = urlWithProtocol(['redis:', 'rediss:'], 'redis://host:6379');
+const smtpUrl = urlWithProtocol(['smtp:', 'smtps:'], 'smtp://user:pass@host:587');
+const httpUrl = urlWithProtocol(['http:', 'https:'], 'https://exchanger.example');
 
 const contextList = z
   .string()
@@ -214,6 +235,13 @@ export const envSchema = z.object({
   COOKIE_SECURE: flag.optional(),
   API_DOCS: flag.optional(),
 
+  // Mail (password reset, security alerts): see app-config for what production needs.
+  MAIL_ENABLED: flag.default(true),
+  SMTP_URL: smtpUrl.optional(),
+  MAIL_FROM: z.string().min(3).max(320).default('Exchanger <no-reply@exchanger.localhost>'),
+  MAIL_DIRECTORY: z.string().min(1).default('.data/mail'),
+  WEB_APP_URL: httpUrl.default('http://localhost:3000'),
+
   SESSION_WEB_IDLE_SECONDS: seconds(365 * DAY).default(DAY),
   SESSION_WEB_ABSOLUTE_SECONDS: seconds(365 * DAY).default(30 * DAY),
   SESSION_ADMIN_IDLE_SECONDS: seconds(365 * DAY).default(3_600),
@@ -234,6 +262,9 @@ export const envSchema = z.object({
   LOGIN_ACCOUNT_SUCCESS_WINDOW_SECONDS: seconds(DAY).default(60),
   REGISTRATION_IP_MAX: positiveInt(1_000_000).default(20),
   REGISTRATION_IP_WINDOW_SECONDS: seconds(DAY).default(3_600),
+  ACCOUNT_MAIL_IP_MAX: positiveInt(1_000_000).default(10),
+  ACCOUNT_MAIL_ACCOUNT_MAX: positiveInt(1_000).default(3),
+  ACCOUNT_MAIL_WINDOW_SECONDS: seconds(DAY).default(3_600),
 
   ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
   ADMIN_PASSWORD: z
@@ -317,9 +348,11 @@ export function checkDatabaseUrls(variable: string, value: string): string[] {
 export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const result = envSchema.safeParse(withoutEmpty(source));
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const variable = String(issue?.path[0] ?? 'configuration');
-    throw new ConfigError(variable, issue?.message ?? 'is invalid');
+    throw ConfigError.of(
+      result.error.issues.map(
+        (issue) => new ConfigError(String(issue.path[0] ?? 'configuration'), issue.message),
+      ),
+    );
   }
   return result.data;
 }

@@ -28,6 +28,8 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Web];
       context: AppContext.Web,
       path: `${routePrefix}/auth`,
       registration: true,
+      passwordReset: true,
+      emailVerification: true,
     }),
   ],
   controllers: [

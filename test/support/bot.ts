@@ -5,7 +5,7 @@ import type { Message, Update, User } from 'grammy/types';
 import { randomInt } from 'node:crypto';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { Texts } from '../../src/bot/texts.js';
+import { replyLanguage, textsIn } from '../../src/bot/texts.js';
 import { AppContext, Database } from '../../src/common/app-context.js';
 import { eventually } from './eventually.js';
 import type { FakeTelegram } from './fake-telegram.js';
@@ -164,7 +164,8 @@ export async function linkedUser(
   const web = await registerUser(app);
   const webToken = await logIn(app, AppContext.Web, web);
   const said = await linkWith(telegram, user, await linkCode(app, webToken));
-  if (said !== Texts.linked) throw new Error(`the link failed: ${said}`);
+  const expected = textsIn(replyLanguage(null, user.language_code)).linked;
+  if (said !== expected) throw new Error(`the link failed: ${said}`);
   return { web, webToken, telegramUser: user };
 }
 

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Database } from '../../src/common/app-context.js';
 import { DATABASE_URL_VARIABLE } from '../../src/config/app-config.js';
 
@@ -47,6 +49,9 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     PAYMENT_PROVIDER_SECRET: TEST_PROVIDER_SECRET,
     // Every test registers from 127.0.0.1; the registration throttle has a test of its own.
     REGISTRATION_IP_MAX: '1000000',
+    ACCOUNT_MAIL_IP_MAX: '1000000',
+    // Without an SMTP server of the test's own, mail goes to files, out of the checkout.
+    MAIL_DIRECTORY: join(tmpdir(), 'exchanger-test-mail'),
     ...Object.fromEntries(
       Object.values(Database).map((database) => [
         DATABASE_URL_VARIABLE[database],

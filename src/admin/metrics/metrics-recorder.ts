@@ -1,15 +1,10 @@
 import {
   errorText,
-  PeriodicWork,
+  BackgroundJob,
   SecurityEventsService,
   SessionService,
 } from '@exchanger/identity';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { RedisConnection } from '../../redis/index.js';
 import { AdminSettings } from '../settings/admin-settings.js';
@@ -35,16 +30,8 @@ export interface Sample {
  * interval between them (a transaction-scoped advisory lock, and the time of the last one).
  */
 @Injectable()
-export class MetricsRecorder implements OnApplicationBootstrap, OnModuleDestroy {
+export class MetricsRecorder extends BackgroundJob {
   private readonly logger = new Logger('MetricsRecorder');
-  private readonly ticks = new PeriodicWork({
-    name: 'MetricsRecorder',
-    round: async () => {
-      await this.sampleIfDue();
-    },
-    intervalMs: TICK_MS,
-    pauseFirst: true,
-  });
   private running: Promise<boolean> | undefined;
 
   constructor(
@@ -53,14 +40,20 @@ export class MetricsRecorder implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly events: SecurityEventsService,
     private readonly redis: RedisConnection,
     private readonly settings: AdminSettings,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.ticks.start();
+  ) {
+    super();
+    this.runs({
+      name: 'MetricsRecorder',
+      round: async () => {
+        await this.sampleIfDue();
+      },
+      intervalMs: TICK_MS,
+      pauseFirst: true,
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.ticks.stop();
+  override async onModuleDestroy(): Promise<void> {
+    await super.onModuleDestroy();
     await this.running?.catch(() => undefined);
   }
 

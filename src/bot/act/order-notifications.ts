@@ -7,9 +7,14 @@ import { type OrderEvent, OrderEvents, type OrderStatusChanged } from '../../web
 import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
 import { OutgoingQueue } from '../send/outgoing-queue.js';
 import { OutgoingSender } from '../send/outgoing-sender.js';
-import { Texts } from '../texts.js';
+import { type BotTexts, replyLanguage, textsIn } from '../texts.js';
 import { type ConversationState, ConversationStore } from './conversation-store.js';
 import { Speakers } from './speakers.js';
+
+/** A conversation to notify, and the texts of its user's language. */
+interface Recipient extends ConversationState {
+  readonly texts: BotTexts;
+}
 
 /** Prefix of `notifications.source_message_id` for the web application's order events. */
 const WEB_EVENTS = 'web';
@@ -47,7 +52,7 @@ export class OrderNotifications implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async receive(messages: readonly OrderEvent[]): Promise<void> {
-    const recipients: Array<{ message: OrderEvent; to: ConversationState }> = [];
+    const recipients: Array<{ message: OrderEvent; to: Recipient }> = [];
     for (const message of messages) {
       const to = await this.recipient(message.payload.userId);
       if (to !== undefined) recipients.push({ message, to });
@@ -55,7 +60,7 @@ export class OrderNotifications implements OnApplicationBootstrap, OnModuleDestr
     if (recipients.length === 0) return;
     await this.botDataSource.transaction(async (manager) => {
       for (const { message, to } of recipients) {
-        const text = Texts.status(message.payload);
+        const text = to.texts.status(message.payload);
         const rows: Array<{ id: string }> = await manager.query(
           `INSERT INTO notifications (user_id, telegram_user_id, message, notification_type, source_message_id)
            VALUES ($1, $2, $3, $4, $5)
@@ -83,11 +88,12 @@ export class OrderNotifications implements OnApplicationBootstrap, OnModuleDestr
   }
 
   /** The conversation to notify: linked by a valid session, notifications on, not blocked. */
-  private async recipient(userId: string): Promise<ConversationState | undefined> {
+  private async recipient(userId: string): Promise<Recipient | undefined> {
     const conversation = await this.conversations.findByUser(userId);
     if (conversation === undefined || !conversation.notificationsEnabled || conversation.blocked)
       return undefined;
     const speaker = await this.speakers.of(conversation);
-    return speaker?.permissions.includes(Permission.OrdersRead) === true ? conversation : undefined;
+    if (speaker?.permissions.includes(Permission.OrdersRead) !== true) return undefined;
+    return { ...conversation, texts: textsIn(replyLanguage(speaker.language)) };
   }
 }

@@ -1,4 +1,4 @@
-import { SessionService } from '@exchanger/identity';
+import { ProfilesService, SessionService } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
 import { AppContext } from '../../common/app-context.js';
 import type { ConversationState } from './conversation-store.js';
@@ -8,6 +8,8 @@ export interface Speaker {
   readonly userId: string;
   readonly sessionId: string;
   readonly permissions: readonly string[];
+  /** The language of the user's profile, when they chose one. */
+  readonly language: string | null;
 }
 
 /**
@@ -18,16 +20,21 @@ export interface Speaker {
  */
 @Injectable()
 export class Speakers {
-  constructor(private readonly sessions: SessionService) {}
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly profiles: ProfilesService,
+  ) {}
 
   async of(conversation: ConversationState): Promise<Speaker | undefined> {
     if (conversation.sessionId === null || conversation.userId === null) return undefined;
     const valid = await this.sessions.validateId(AppContext.Telegram, conversation.sessionId);
     if (valid === undefined || valid.user.id !== conversation.userId) return undefined;
+    const languages = await this.profiles.languagesOf([valid.user.id]);
     return {
       userId: valid.user.id,
       sessionId: valid.session.id,
       permissions: valid.user.permissions,
+      language: languages.get(valid.user.id) ?? null,
     };
   }
 }

@@ -1,5 +1,5 @@
-import { PeriodicWork } from '@exchanger/identity';
-import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { BackgroundJob } from '@exchanger/identity';
+import { Injectable } from '@nestjs/common';
 import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
 import { OutgoingQueue } from '../send/outgoing-queue.js';
 import { KEEP_HANDLED_MS, UpdateInbox } from './update-inbox.js';
@@ -12,16 +12,15 @@ const PURGE_INTERVAL_MS = 3_600_000;
  * `messages`, what became of a notification in `notifications`.
  */
 @Injectable()
-export class HandledPurge implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly work: PeriodicWork | undefined;
-
+export class HandledPurge extends BackgroundJob {
   constructor(
     @InjectBotConfig() config: TelegramConfig | null,
     private readonly inbox: UpdateInbox,
     private readonly outgoing: OutgoingQueue,
   ) {
+    super();
     if (config === null) return;
-    this.work = new PeriodicWork({
+    this.runs({
       name: 'HandledPurge',
       // A full batch: another follows at once.
       round: async () =>
@@ -29,13 +28,5 @@ export class HandledPurge implements OnApplicationBootstrap, OnModuleDestroy {
       intervalMs: PURGE_INTERVAL_MS,
       pauseFirst: true,
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.work?.start();
-  }
-
-  onModuleDestroy(): Promise<void> | undefined {
-    return this.work?.stop();
   }
 }

@@ -2,6 +2,8 @@ import {
   type Backoff,
   backoffDelayMs,
   errorText,
+  purgeBatch,
+  type QueueTable,
   retryLater,
   withClaimedRows,
 } from '@exchanger/identity';
@@ -43,6 +45,8 @@ const CLAIM = `SELECT update_id, payload, attempts FROM telegram_updates u
       SELECT 1 FROM telegram_updates e
       WHERE e.sender_id = u.sender_id AND e.processed_at IS NULL AND e.update_id < u.update_id))
   ORDER BY update_id LIMIT 1 FOR UPDATE SKIP LOCKED`;
+
+const UPDATES: QueueTable = { table: 'telegram_updates', key: 'update_id' };
 
 interface UpdateRow {
   readonly update_id: string;
@@ -116,16 +120,12 @@ export class UpdateInbox {
 
   /** Deletes handled updates past their keeping time; returns how many. */
   async purge(): Promise<number> {
-    const rows: Array<{ count: number }> = await this.dataSource.query(
-      `WITH purged AS (
-         DELETE FROM telegram_updates WHERE update_id IN (
-           SELECT update_id FROM telegram_updates WHERE processed_at < now() - make_interval(secs => $1)
-           LIMIT 1000 FOR UPDATE SKIP LOCKED)
-         RETURNING 1)
-       SELECT count(*)::int AS count FROM purged`,
+    return purgeBatch(
+      this.dataSource,
+      UPDATES,
+      'processed_at < now() - make_interval(secs => $1)',
       [KEEP_HANDLED_MS / 1_000],
     );
-    return rows[0]?.count ?? 0;
   }
 
   private async settle(
@@ -136,7 +136,7 @@ export class UpdateInbox {
     if (handling.outcome === 'retry' && update.attempt < MAX_ATTEMPTS) {
       await retryLater(
         manager,
-        { table: 'telegram_updates', key: 'update_id' },
+        UPDATES,
         [String(update.updateId)],
         handling.error,
         handling.retryAfterMs ?? backoffDelayMs(update.attempt, RETRY),

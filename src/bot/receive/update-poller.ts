@@ -1,5 +1,5 @@
-import { PeriodicWork } from '@exchanger/identity';
-import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { BackgroundJob } from '@exchanger/identity';
+import { Injectable } from '@nestjs/common';
 import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
 import { BotStateStore } from '../bot-state.js';
 import {
@@ -19,9 +19,8 @@ import { UpdateWorker } from './update-worker.js';
  * per bot: a second process polling gets 409 and keeps retrying with backoff.
  */
 @Injectable()
-export class UpdatePoller implements OnApplicationBootstrap, OnModuleDestroy {
+export class UpdatePoller extends BackgroundJob {
   private readonly aborted = new AbortController();
-  private readonly work: PeriodicWork | undefined;
   private webhookRemoved = false;
 
   constructor(
@@ -31,23 +30,20 @@ export class UpdatePoller implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly state: BotStateStore,
     private readonly worker: UpdateWorker,
   ) {
+    super();
     if (config?.mode !== 'polling') return;
     // Each round is a long poll: the next starts as soon as one ends.
-    this.work = new PeriodicWork({
+    this.runs({
       name: 'UpdatePoller',
       round: () => this.round(),
       intervalMs: 0,
     });
   }
 
-  onApplicationBootstrap(): void {
-    this.work?.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
+  override async onModuleDestroy(): Promise<void> {
     // Ends a poll in progress.
     this.aborted.abort();
-    await this.work?.stop();
+    await super.onModuleDestroy();
   }
 
   /** One long poll; true while polling goes on, so that the next starts at once. */

@@ -1,10 +1,5 @@
-import { PeriodicWork } from '@exchanger/identity';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { BackgroundJob } from '@exchanger/identity';
+import { Injectable, Logger } from '@nestjs/common';
 import { BotError } from 'grammy';
 import type { Update } from 'grammy/types';
 import { type EntityManager, QueryFailedError } from 'typeorm';
@@ -12,6 +7,7 @@ import { ConversationStore, StaleConversationError } from '../act/conversation-s
 import { Speakers } from '../act/speakers.js';
 import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
 import { BotStateStore } from '../bot-state.js';
+import { replyLanguage, textsIn } from '../texts.js';
 import { OutgoingQueue } from '../send/outgoing-queue.js';
 import { OutgoingSender } from '../send/outgoing-sender.js';
 import { TelegramClient } from '../send/telegram-client.js';
@@ -36,9 +32,8 @@ function isMissingConversation(error: unknown): boolean {
  * another chat type, malformed inside) is marked ignored, with nothing else stored.
  */
 @Injectable()
-export class UpdateWorker implements OnApplicationBootstrap, OnModuleDestroy {
+export class UpdateWorker extends BackgroundJob {
   private readonly logger = new Logger('UpdateWorker');
-  private readonly work: PeriodicWork | undefined;
 
   constructor(
     @InjectBotConfig() config: TelegramConfig | null,
@@ -52,26 +47,14 @@ export class UpdateWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly sender: OutgoingSender,
     private readonly state: BotStateStore,
   ) {
+    super();
     if (config === null) return;
-    this.work = new PeriodicWork({
+    this.runs({
       name: 'UpdateWorker',
       round: () => this.round(),
       intervalMs: config.pollIntervalMs,
       lanes: config.updateConcurrency,
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.work?.start();
-  }
-
-  onModuleDestroy(): Promise<void> | undefined {
-    return this.work?.stop();
-  }
-
-  /** Updates were stored: idle lanes look now. */
-  nudge(): void {
-    this.work?.nudge();
   }
 
   /** One update; true when there was one. */
@@ -112,12 +95,16 @@ export class UpdateWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       const telegramUserId = String(from.id);
       const opened = await this.conversations.open(telegramUserId);
+      const speaker = await this.speakers.of(opened);
+      const language = replyLanguage(speaker?.language, from.language_code);
       const scope: UpdateScope = {
         updateId: update.updateId,
         manager,
         conversation: opened,
-        speaker: await this.speakers.of(opened),
+        speaker,
         result: 'ok',
+        language,
+        texts: textsIn(language),
         afterCommit,
         outgoing: this.outgoing,
       };

@@ -1,10 +1,5 @@
-import { errorText, PeriodicWork, ThrottledWarning } from '@exchanger/identity';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { errorText, BackgroundJob, ThrottledWarning } from '@exchanger/identity';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectBotConfig, type TelegramConfig } from '../bot-config.js';
 import { BotStateStore } from '../bot-state.js';
 import { ALLOWED_UPDATES, apiSignal, TelegramClient } from '../send/telegram-client.js';
@@ -18,9 +13,8 @@ const RETRY_MS = 30_000;
  * that start-up never waits for Telegram; `bot_state` keeps what was set.
  */
 @Injectable()
-export class WebhookRegistration implements OnApplicationBootstrap, OnModuleDestroy {
+export class WebhookRegistration extends BackgroundJob {
   private readonly warning = new ThrottledWarning(new Logger('WebhookRegistration'), RETRY_MS);
-  private readonly work: PeriodicWork | undefined;
   private registered = false;
 
   constructor(
@@ -28,20 +22,13 @@ export class WebhookRegistration implements OnApplicationBootstrap, OnModuleDest
     private readonly client: TelegramClient,
     private readonly state: BotStateStore,
   ) {
+    super();
     if (config?.mode !== 'webhook' || config.webhookUrl === undefined) return;
-    this.work = new PeriodicWork({
+    this.runs({
       name: 'WebhookRegistration',
       round: () => this.register(),
       intervalMs: RETRY_MS,
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.work?.start();
-  }
-
-  onModuleDestroy(): Promise<void> | undefined {
-    return this.work?.stop();
   }
 
   private async register(): Promise<void> {
@@ -55,7 +42,6 @@ export class WebhookRegistration implements OnApplicationBootstrap, OnModuleDest
       );
       await this.state.set('webhook', { url: config.webhookUrl, setAt: new Date().toISOString() });
       this.registered = true;
-      void this.work?.stop();
     } catch (error) {
       await this.state.recordError('setWebhook', error);
       this.warning.warn(`setWebhook failed, will retry: ${errorText(error)}`);

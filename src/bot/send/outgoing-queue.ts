@@ -1,3 +1,4 @@
+import { purgeBatch } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { InjectBotDataSource } from '../../database/data-sources/bot.js';
@@ -175,17 +176,12 @@ export class OutgoingQueue {
    * kept in `messages`, what became of a notification in `notifications`.
    */
   async purge(keepMs: number): Promise<number> {
-    const rows: Array<{ count: number }> = await this.dataSource.query(
-      `WITH purged AS (
-         DELETE FROM outgoing_messages WHERE id IN (
-           SELECT id FROM outgoing_messages
-           WHERE outcome IS NOT NULL AND created_at < now() - make_interval(secs => $1)
-           LIMIT 1000 FOR UPDATE SKIP LOCKED)
-         RETURNING 1)
-       SELECT count(*)::int AS count FROM purged`,
+    return purgeBatch(
+      this.dataSource,
+      { table: 'outgoing_messages', key: 'id' },
+      'outcome IS NOT NULL AND created_at < now() - make_interval(secs => $1)',
       [keepMs / 1_000],
     );
-    return rows[0]?.count ?? 0;
   }
 
   private async markSent(

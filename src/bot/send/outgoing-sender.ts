@@ -1,10 +1,5 @@
-import { type Backoff, backoffDelayMs, errorText, PeriodicWork } from '@exchanger/identity';
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { type Backoff, backoffDelayMs, errorText, BackgroundJob } from '@exchanger/identity';
+import { Injectable, Logger } from '@nestjs/common';
 import { GrammyError, HttpError } from 'grammy';
 import { AppContext, CONTEXTS } from '../../common/app-context.js';
 import { InjectStore, type NamespacedStore } from '../../redis/index.js';
@@ -45,9 +40,8 @@ function certainlyNotSent(error: HttpError): boolean {
  * while the bot is on; the queue's claims share the work.
  */
 @Injectable()
-export class OutgoingSender implements OnApplicationBootstrap, OnModuleDestroy {
+export class OutgoingSender extends BackgroundJob {
   private readonly logger = new Logger('OutgoingSender');
-  private readonly work: PeriodicWork | undefined;
   /** Outcomes Telegram gave that the database did not take yet: recorded before anything else. */
   private unsettled: Array<{ call: ClaimedCall; delivery: Delivery }> = [];
 
@@ -60,25 +54,13 @@ export class OutgoingSender implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectStore(CONTEXTS[AppContext.Telegram].cacheNamespace)
     private readonly cache: NamespacedStore,
   ) {
+    super();
     if (config === null) return;
-    this.work = new PeriodicWork({
+    this.runs({
       name: 'OutgoingSender',
       round: () => this.round(),
       intervalMs: config.pollIntervalMs,
     });
-  }
-
-  onApplicationBootstrap(): void {
-    this.work?.start();
-  }
-
-  onModuleDestroy(): Promise<void> | undefined {
-    return this.work?.stop();
-  }
-
-  /** Calls were queued: the sender looks now. */
-  nudge(): void {
-    this.work?.nudge();
   }
 
   /** One round; true when it found calls to deliver. */

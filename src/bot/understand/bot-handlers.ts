@@ -17,7 +17,7 @@ import {
   RatesService,
 } from '../../web/index.js';
 import { BotCacheKeys } from '../cache-keys.js';
-import { type Quote, Texts } from '../texts.js';
+import type { Quote } from '../texts.js';
 import { AccountLinks } from '../act/account-links.js';
 import { ConversationStore } from '../act/conversation-store.js';
 import { CommandRecords } from './command-records.js';
@@ -162,14 +162,14 @@ export class BotHandlers {
     const { speaker } = ctx.scope;
     if (speaker === undefined) {
       ctx.scope.result = 'unlinked';
-      if (ctx.callbackQuery === undefined) await ctx.say(Texts.notLinked);
-      else await ctx.answer(Texts.notLinked, true);
+      if (ctx.callbackQuery === undefined) await ctx.say(ctx.texts.notLinked);
+      else await ctx.answer(ctx.texts.notLinked, true);
       return undefined;
     }
     if (permission !== undefined && !speaker.permissions.includes(permission)) {
       ctx.scope.result = 'forbidden';
-      if (ctx.callbackQuery === undefined) await ctx.say(Texts.forbidden(permission));
-      else await ctx.answer(Texts.forbidden(permission), true);
+      if (ctx.callbackQuery === undefined) await ctx.say(ctx.texts.forbidden(permission));
+      else await ctx.answer(ctx.texts.forbidden(permission), true);
       return undefined;
     }
     return speaker;
@@ -182,7 +182,7 @@ export class BotHandlers {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       ctx.scope.result = 'refused';
-      const message = Texts.refused(error.message);
+      const message = ctx.texts.refused(error.message);
       if (ctx.callbackQuery === undefined) await ctx.say(message);
       else await ctx.answer(message, true);
       return undefined;
@@ -204,22 +204,22 @@ export class BotHandlers {
   private async start(ctx: BotContext): Promise<void> {
     const code = String(ctx.match ?? '').trim();
     if (code === '') {
-      await ctx.say(ctx.scope.speaker === undefined ? Texts.welcome : Texts.help);
+      await ctx.say(ctx.scope.speaker === undefined ? ctx.texts.welcome : ctx.texts.help);
       return;
     }
     const found = await this.links.find(code);
     if (found === undefined) {
       ctx.scope.result = 'refused';
-      await ctx.say(Texts.badCode);
+      await ctx.say(ctx.texts.badCode);
       return;
     }
     const link: PendingLink = { id: randomUUID(), reference: found.reference };
     await this.setState(ctx, State.Idle, { link });
     await ctx.say(
-      Texts.confirmLink(found.maskedEmail),
+      ctx.texts.confirmLink(found.maskedEmail),
       new InlineKeyboard()
-        .text(Texts.confirmButton, `lc:${link.id}`)
-        .text(Texts.cancelButton, `lx:${link.id}`),
+        .text(ctx.texts.confirmButton, `lc:${link.id}`)
+        .text(ctx.texts.cancelButton, `lx:${link.id}`),
     );
   }
 
@@ -234,21 +234,22 @@ export class BotHandlers {
     const messageId = ctx.callbackQuery?.message?.message_id;
     if (link === undefined || link.id !== requestId) {
       ctx.scope.result = 'expired';
-      return ctx.answer(Texts.linkExpired, true);
+      return ctx.answer(ctx.texts.linkExpired, true);
     }
     await this.setState(ctx, ctx.scope.conversation.state, {});
     const linked = action === 'c' && (await this.links.link(ctx.scope, link.reference));
     if (action === 'c' && !linked) ctx.scope.result = 'refused';
-    const outcome = action === 'x' ? Texts.linkDropped : linked ? Texts.linked : Texts.badCode;
+    const outcome =
+      action === 'x' ? ctx.texts.linkDropped : linked ? ctx.texts.linked : ctx.texts.badCode;
     if (messageId !== undefined) await ctx.edit(messageId, outcome);
     await ctx.answer(outcome, action === 'c' && !linked);
   }
 
   private async help(ctx: BotContext): Promise<void> {
     const text = await this.commandsCache.wrap(
-      BotCacheKeys.command('help'),
+      BotCacheKeys.command(`help:${ctx.scope.language}`),
       COMMAND_TEXT_CACHE_MS,
-      () => Promise.resolve(Texts.help),
+      () => Promise.resolve(ctx.texts.help),
     );
     await ctx.say(text);
   }
@@ -258,21 +259,23 @@ export class BotHandlers {
     const args = words(String(ctx.match ?? '')).map((word) => word.toUpperCase());
     if (args.length === 0) {
       const all = await this.rates.currentAll();
-      await ctx.say(all.length === 0 ? Texts.noRates : Texts.rates(all.slice(0, MAX_RATES_SHOWN)));
+      await ctx.say(
+        all.length === 0 ? ctx.texts.noRates : ctx.texts.rates(all.slice(0, MAX_RATES_SHOWN)),
+      );
       return;
     }
     const [from, to] = args;
     if (args.length !== 2 || from === undefined || to === undefined)
-      return this.usage(ctx, Texts.usage.rates);
+      return this.usage(ctx, ctx.texts.usage.rates);
     const rate = await this.refusable(ctx, () => this.rates.current(from, to));
-    if (rate !== undefined) await ctx.say(Texts.rates([rate]));
+    if (rate !== undefined) await ctx.say(ctx.texts.rates([rate]));
   }
 
   private async showOrders(ctx: BotContext): Promise<void> {
     const speaker = await this.speaker(ctx, Permission.OrdersRead);
     if (speaker === undefined) return;
     const latest = await this.orders.list(speaker.userId, LATEST_ORDERS, 0);
-    await ctx.say(latest.length === 0 ? Texts.noOrders : Texts.orders(latest));
+    await ctx.say(latest.length === 0 ? ctx.texts.noOrders : ctx.texts.orders(latest));
   }
 
   private async order(ctx: BotContext): Promise<void> {
@@ -281,12 +284,12 @@ export class BotHandlers {
     const args = words(String(ctx.match ?? ''));
     if (args.length === 0) {
       await this.setState(ctx, State.OrderPair, {});
-      await ctx.say(Texts.askPair);
+      await ctx.say(ctx.texts.askPair);
       return;
     }
     const [from, to, amount] = args;
     if (args.length !== 3 || from === undefined || to === undefined || amount === undefined)
-      return this.usage(ctx, Texts.usage.order);
+      return this.usage(ctx, ctx.texts.usage.order);
     await this.quote(ctx, from.toUpperCase(), to.toUpperCase(), amount);
   }
 
@@ -294,18 +297,18 @@ export class BotHandlers {
     const args = words(String(ctx.match ?? ''));
     if (args.length === 0 && ctx.scope.conversation.state !== State.Idle) {
       await this.setState(ctx, State.Idle, ctx.scope.conversation.context);
-      await ctx.say(Texts.dialogueLeft);
+      await ctx.say(ctx.texts.dialogueLeft);
       return;
     }
     const speaker = await this.speaker(ctx, Permission.OrdersWrite);
     if (speaker === undefined) return;
     const [orderId] = args;
     if (args.length !== 1 || orderId === undefined || !UUID.test(orderId))
-      return this.usage(ctx, Texts.usage.cancel);
+      return this.usage(ctx, ctx.texts.usage.cancel);
     const cancelled = await this.refusable(ctx, () =>
       this.cancelOrder(speaker.userId, orderId.toLowerCase()),
     );
-    if (cancelled !== undefined) await ctx.say(Texts.cancelled(cancelled));
+    if (cancelled !== undefined) await ctx.say(ctx.texts.cancelled(cancelled));
   }
 
   /** Cancels; a repeat of a cancel that happened (a retried update) finds it cancelled. */
@@ -324,20 +327,20 @@ export class BotHandlers {
     if ((await this.speaker(ctx)) === undefined) return;
     const [choice, ...rest] = words(String(ctx.match ?? '')).map((word) => word.toLowerCase());
     if (rest.length > 0 || (choice !== 'on' && choice !== 'off'))
-      return this.usage(ctx, Texts.usage.notify);
+      return this.usage(ctx, ctx.texts.usage.notify);
     ctx.scope.conversation = await this.conversations.update(
       ctx.scope.manager,
       ctx.scope.conversation,
       { notificationsEnabled: choice === 'on' },
     );
-    await ctx.say(Texts.notifications(choice === 'on'));
+    await ctx.say(ctx.texts.notifications(choice === 'on'));
   }
 
   private async unlink(ctx: BotContext): Promise<void> {
     const speaker = await this.speaker(ctx);
     if (speaker === undefined) return;
     await this.links.unlink(ctx.scope, speaker.userId, speaker.sessionId);
-    await ctx.say(Texts.unlinked);
+    await ctx.say(ctx.texts.unlinked);
   }
 
   // --- the order dialogue ----------------------------------------------------------------
@@ -349,14 +352,14 @@ export class BotHandlers {
       if ((await this.speaker(ctx, Permission.OrdersWrite)) === undefined) return;
       const [from, to, ...rest] = words(ctx.message?.text).map((word) => word.toUpperCase());
       if (from === undefined || to === undefined || rest.length > 0)
-        return this.usage(ctx, Texts.askPair);
+        return this.usage(ctx, ctx.texts.askPair);
       const checked = await this.refusable(ctx, () => {
         this.rates.checkPair(from, to);
         return Promise.resolve(true);
       });
       if (checked === undefined) return;
       await this.setState(ctx, State.OrderAmount, { ...context, pair: { from, to } });
-      await ctx.say(Texts.askAmount(from));
+      await ctx.say(ctx.texts.askAmount(from));
       return;
     }
     if (state === State.OrderAmount) {
@@ -365,7 +368,7 @@ export class BotHandlers {
       const [amount, ...rest] = words(ctx.message?.text);
       if (pair === undefined) return this.setState(ctx, State.Idle, {});
       if (amount === undefined || rest.length > 0)
-        return this.usage(ctx, Texts.askAmount(pair.from));
+        return this.usage(ctx, ctx.texts.askAmount(pair.from));
       await this.quote(ctx, pair.from, pair.to, amount);
       return;
     }
@@ -374,14 +377,12 @@ export class BotHandlers {
 
   /** Shows the order to confirm, with its buttons; the quote waits in the conversation. */
   private async quote(ctx: BotContext, from: string, to: string, amount: string): Promise<void> {
-    if (!CURRENCY.test(from) || !CURRENCY.test(to)) return this.usage(ctx, Texts.usage.order);
-    if (!AMOUNT.test(amount) || Number(amount) <= 0)
-      return this.usage(ctx, Texts.refused('the amount must be a positive number like 100.50'));
+    if (!CURRENCY.test(from) || !CURRENCY.test(to)) return this.usage(ctx, ctx.texts.usage.order);
+    if (!AMOUNT.test(amount) || Number(amount) <= 0) return this.usage(ctx, ctx.texts.badAmount);
     const rate = await this.refusable(ctx, () => this.rates.current(from, to));
     if (rate === undefined) return;
     const counterAmount = convertAmount(amount, rate.rate);
-    if (counterAmount === undefined)
-      return this.usage(ctx, Texts.refused('the amount is too large'));
+    if (counterAmount === undefined) return this.usage(ctx, ctx.texts.amountTooLarge);
     const quote: PendingQuote = {
       id: randomUUID(),
       from,
@@ -393,10 +394,10 @@ export class BotHandlers {
     };
     await this.setState(ctx, State.Idle, { quote });
     await ctx.say(
-      Texts.confirm(quote),
+      ctx.texts.confirm(quote),
       new InlineKeyboard()
-        .text(Texts.confirmButton, `oc:${quote.id}`)
-        .text(Texts.cancelButton, `ox:${quote.id}`),
+        .text(ctx.texts.confirmButton, `oc:${quote.id}`)
+        .text(ctx.texts.cancelButton, `ox:${quote.id}`),
     );
   }
 
@@ -412,15 +413,15 @@ export class BotHandlers {
     const messageId = ctx.callbackQuery?.message?.message_id;
     if (quote === undefined || quote.id !== quoteId) {
       ctx.scope.result = 'expired';
-      return ctx.answer(Texts.expired, true);
+      return ctx.answer(ctx.texts.expired, true);
     }
-    if (quote.orderId !== undefined) return ctx.answer(Texts.alreadyPlaced);
+    if (quote.orderId !== undefined) return ctx.answer(ctx.texts.alreadyPlaced);
     if (action === 'x' || Date.now() - quote.quotedAt > QUOTE_LIFETIME_MS) {
       if (action === 'c') ctx.scope.result = 'expired';
       await this.setState(ctx, ctx.scope.conversation.state, {});
       if (messageId !== undefined)
-        await ctx.edit(messageId, action === 'x' ? Texts.droppedQuote : Texts.expired);
-      return ctx.answer(action === 'x' ? Texts.droppedQuote : Texts.expired);
+        await ctx.edit(messageId, action === 'x' ? ctx.texts.droppedQuote : ctx.texts.expired);
+      return ctx.answer(action === 'x' ? ctx.texts.droppedQuote : ctx.texts.expired);
     }
     const placed = await this.refusable(ctx, () =>
       this.orders
@@ -444,15 +445,15 @@ export class BotHandlers {
       // Nothing was placed: the quote is dropped, and the question says why.
       ctx.scope.result = 'refused';
       await this.setState(ctx, ctx.scope.conversation.state, {});
-      const text = Texts.rateChanged(quote, placed.currentRate);
+      const text = ctx.texts.rateChanged(quote, placed.currentRate);
       if (messageId !== undefined) await ctx.edit(messageId, text);
       return ctx.answer(text, true);
     }
     await this.setState(ctx, ctx.scope.conversation.state, {
       quote: { ...quote, orderId: placed.order.id },
     });
-    if (messageId !== undefined) await ctx.edit(messageId, Texts.placed(placed.order));
-    await ctx.answer(Texts.placed(placed.order).split('\n')[0]);
+    if (messageId !== undefined) await ctx.edit(messageId, ctx.texts.placed(placed.order));
+    await ctx.answer(ctx.texts.placed(placed.order).split('\n')[0]);
   }
 
   private async setState(

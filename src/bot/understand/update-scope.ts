@@ -3,7 +3,9 @@ import { Context } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { ConversationTurn } from '../act/conversation-store.js';
 import type { Speaker } from '../act/speakers.js';
+import type { Language } from '../../common/languages.js';
 import type { OutgoingCall, OutgoingQueue } from '../send/outgoing-queue.js';
+import type { BotTexts } from '../texts.js';
 
 /** How a command ended, for `user_commands.result`. */
 export type CommandResult = 'ok' | 'usage' | 'unlinked' | 'forbidden' | 'refused' | 'expired';
@@ -14,6 +16,9 @@ export interface UpdateScope extends ConversationTurn {
   /** Set when the sender's Telegram account is linked and its session is valid. */
   readonly speaker: Speaker | undefined;
   result: CommandResult;
+  /** The language the bot answers in, and its texts. */
+  readonly language: Language;
+  readonly texts: BotTexts;
   /** Replies are queued here, in the handling's transaction: they go out once it commits. */
   readonly outgoing: OutgoingQueue;
 }
@@ -39,6 +44,11 @@ export class BotContext extends Context {
     const scope = updateScopes.getStore();
     if (scope === undefined) throw new Error('An update is handled outside its scope');
     return scope;
+  }
+
+  /** What the bot says, in the speaker's language. */
+  get texts(): BotTexts {
+    return this.scope.texts;
   }
 
   /** A message to the user's chat. */

@@ -14,7 +14,12 @@ export interface ReceivedUpdate {
 
 const telegramId = z.number().int().safe();
 
-const user = z.looseObject({ id: telegramId, is_bot: z.boolean().optional() });
+const user = z.looseObject({
+  id: telegramId,
+  is_bot: z.boolean().optional(),
+  // Whatever Telegram sends here only picks a language we speak, or none.
+  language_code: z.string().max(35).optional().catch(undefined),
+});
 const chat = z.looseObject({ id: telegramId, type: z.string() });
 const entity = z.looseObject({
   type: z.string(),

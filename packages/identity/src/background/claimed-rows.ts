@@ -22,8 +22,8 @@ export function withClaimedRows<Row, Result>(
   });
 }
 
-/** Where a queue keeps its tries: the table, its key column, and the columns every queue has. */
-export interface RetryColumns {
+/** A queue's table and its key column. */
+export interface QueueTable {
   readonly table: string;
   readonly key: string;
 }
@@ -34,7 +34,7 @@ export interface RetryColumns {
  */
 export async function retryLater(
   manager: EntityManager,
-  { table, key }: RetryColumns,
+  { table, key }: QueueTable,
   keys: readonly string[],
   error: unknown,
   delayMs: number,
@@ -45,4 +45,27 @@ export async function retryLater(
      WHERE ${key} = ANY($1)`,
     [keys, errorText(error), delayMs],
   );
+}
+
+/**
+ * Deletes one batch of the rows `where` selects (rows done with, past their keeping time),
+ * skipping rows a worker holds, so that a purge never waits for the queue's work; returns
+ * how many went. Call again while it returns `limit`.
+ */
+export async function purgeBatch(
+  dataSource: DataSource,
+  { table, key }: QueueTable,
+  where: string,
+  parameters: readonly unknown[],
+  limit = 1_000,
+): Promise<number> {
+  const rows: Array<{ count: number }> = await dataSource.query(
+    `WITH purged AS (
+       DELETE FROM ${table} WHERE ${key} IN (
+         SELECT ${key} FROM ${table} WHERE ${where} LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+       RETURNING 1)
+     SELECT count(*)::int AS count FROM purged`,
+    [...parameters],
+  );
+  return rows[0]?.count ?? 0;
 }

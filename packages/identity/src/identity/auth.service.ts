@@ -6,6 +6,7 @@ import {
   type SessionState,
   SessionService,
 } from '../session/index.js';
+import { AccountTokens } from './account-tokens.js';
 import type { User } from './entities/index.js';
 import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from './identity.options.js';
 import { LinkCodesService } from './link-codes.service.js';
@@ -34,6 +35,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly events: SecurityEventsService,
     private readonly linkCodes: LinkCodesService,
+    private readonly tokens: AccountTokens,
   ) {}
 
   /** Creates an account and its first session in `context`; registrations are throttled per address. */
@@ -170,6 +172,7 @@ export class AuthService {
     );
     await this.users.changePassword(userId, newPassword, sessionId, async (manager) => {
       await this.linkCodes.voidAll(userId, manager);
+      await this.tokens.voidAll(manager, userId, 'password-reset');
       await this.events.record({ type: 'password.changed', context, userId, client }, manager);
     });
   }

@@ -20,6 +20,8 @@ import {
   RouteRules,
 } from './http/guards.js';
 import { passwordLoginFor } from './http/password-login.js';
+import { emailVerificationControllerFor } from './http/email-verification.controller.js';
+import { passwordResetControllerFor } from './http/password-reset.controller.js';
 import { RouteContextAudit } from './http/route-context-audit.js';
 import {
   IDENTITY_DATA_SOURCE,
@@ -31,6 +33,11 @@ import {
 import { LinkCodesService } from './link-codes.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
+import { MailSender } from './mail/mail-sender.js';
+import { OutgoingMails } from './mail/outgoing-mails.js';
+import { AccountTokens } from './account-tokens.js';
+import { EmailVerification } from './email-verification.service.js';
+import { PasswordReset } from './password-reset.service.js';
 import { ProfilesService } from './profiles.service.js';
 import { IdentityPrincipals } from './principals.js';
 import { SecurityEventsService } from './security-events.service.js';
@@ -134,6 +141,12 @@ export class IdentityModule {
         PasswordHasher,
         UsersService,
         ProfilesService,
+        OutgoingMails,
+        MailSender,
+        PasswordReset,
+        AccountTokens,
+        PasswordReset,
+        EmailVerification,
         AuthService,
         SecurityEventsService,
         LinkCodesService,
@@ -165,6 +178,10 @@ export class IdentityModule {
         optionsModule,
         UsersService,
         ProfilesService,
+        OutgoingMails,
+        MailSender,
+        PasswordReset,
+        EmailVerification,
         AuthService,
         SecurityEventsService,
         LinkCodesService,
@@ -181,7 +198,15 @@ export class IdentityModule {
     const password = routes.passwordLogin === false ? undefined : passwordLoginFor(routes.context);
     return {
       module: IdentityRoutesModule,
-      controllers: [authControllerFor(routes, password?.guard)],
+      controllers: [
+        authControllerFor(routes, password?.guard),
+        ...(routes.passwordReset === true
+          ? [passwordResetControllerFor(routes.context, routes.path)]
+          : []),
+        ...(routes.emailVerification === true
+          ? [emailVerificationControllerFor(routes.context, routes.path)]
+          : []),
+      ],
       providers: password === undefined ? [] : [password.strategy],
     };
   }

@@ -1,5 +1,6 @@
 import type { RedisConnection, RedisOptions } from '../redis/index.js';
 import type { SessionLifetime } from '../session/index.js';
+import type { MailOptions } from './mail/mail-transport.js';
 
 /** One session context of the host: how its sessions live and travel, and who may hold one. */
 export interface IdentityContextOptions {
@@ -62,6 +63,20 @@ export interface IdentityModuleOptions {
   readonly loginThrottle?: Partial<LoginThrottleOptions>;
   /** Registrations per address (IPv6: /64) and window (default 20 an hour). */
   readonly registrationThrottle?: { readonly max: number; readonly windowMs: number };
+  /**
+   * Requests that send mail to an account (a password reset), per address (IPv6: /64) and
+   * per account, per window (default 10 and 3 an hour).
+   */
+  readonly accountMailThrottle?: {
+    readonly perAddress: number;
+    readonly perAccount: number;
+    readonly windowMs: number;
+  };
+  /**
+   * Mail (password reset, email verification, security alerts): the sender and the SMTP
+   * relay. Absent: no mail, and the flows that need it answer 503.
+   */
+  readonly mail?: MailOptions;
   /** Redis namespace of sessions, users and throttling counters (default `identity`). */
   readonly namespace?: string;
   readonly sessionPurgeIntervalMs?: number;

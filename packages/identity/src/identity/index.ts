@@ -8,6 +8,12 @@ export type {
 } from './identity.options.js';
 export type { AuthRoutesOptions } from './http/auth.controller.js';
 export { AuthService, type LoggedIn } from './auth.service.js';
+export { MailSender, MAX_MAIL_ATTEMPTS } from './mail/mail-sender.js';
+export { PasswordReset, RESET_TOKEN_MINUTES } from './password-reset.service.js';
+export { EmailVerification, VERIFICATION_TOKEN_HOURS } from './email-verification.service.js';
+export { type Envelope, type MailOptions } from './mail/mail-transport.js';
+export { type MailStatus, OutgoingMail } from './mail/outgoing-mail.entity.js';
+export { type MailSummary, type MailToSend, OutgoingMails } from './mail/outgoing-mails.js';
 export {
   type AlertChannels,
   type Profile,

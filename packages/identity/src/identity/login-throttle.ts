@@ -289,6 +289,29 @@ export class LoginThrottle {
     return { allowed: true, attempt };
   }
 
+  /**
+   * Takes a slot of an action's window for the address (IPv6: its /64) and one for the
+   * account named by `email` (known or not, so the answer tells nothing); refused while
+   * either is full. For actions that send mail (a password reset, a verification mail).
+   */
+  async reserveAction(
+    action: string,
+    ip: string | null,
+    email: string,
+    limits: { readonly perAddress: number; readonly perAccount: number; readonly windowMs: number },
+  ): Promise<ThrottleVerdict> {
+    const window = String(limits.windowMs);
+    const byAddress = await this.step(TAKE_WINDOW_SLOT, `${action}:ip:${throttlingGroup(ip)}`, [
+      window,
+      String(limits.perAddress),
+    ]);
+    if (!byAddress.allowed) return byAddress;
+    return this.step(TAKE_WINDOW_SLOT, `${action}:account:${digest(email)}`, [
+      window,
+      String(limits.perAccount),
+    ]);
+  }
+
   /** Takes a registration slot of the address (every registration counts, done or refused). */
   reserveRegistration(ip: string | null): Promise<ThrottleVerdict> {
     return this.step(TAKE_WINDOW_SLOT, `register:ip:${throttlingGroup(ip)}`, [

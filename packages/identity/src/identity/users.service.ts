@@ -187,18 +187,18 @@ export class UsersService {
 
   /**
    * Sets a new password and, in the same transaction, revokes every other session of the
-   * user in every context. The cached user holds no password, so it stays valid.
+   * user in every context (every session, without `keepSessionId`). The cached user holds no password, so it stays valid.
    */
   async changePassword(
     userId: string,
     newPassword: string,
-    keepSessionId: string,
+    keepSessionId: string | undefined,
     alongWith: (manager: EntityManager) => Promise<unknown>,
   ): Promise<void> {
     const passwordHash = await this.hasher.hash(newPassword);
     await this.sessions.revokeUserSessions(
       userId,
-      { exceptSessionId: keepSessionId },
+      keepSessionId === undefined ? {} : { exceptSessionId: keepSessionId },
       async (manager) => {
         await manager.update(User, { id: userId }, { passwordHash });
         await alongWith(manager);

@@ -19,6 +19,7 @@ import { User } from './user.entity.js';
   'applicationContext',
 ])
 @Index('IDX_user_permissions_context_user', ['applicationContext', 'userId'])
+@Index('IDX_user_permissions_permission', ['permission', 'applicationContext'])
 export class UserPermission {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

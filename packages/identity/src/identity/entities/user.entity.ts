@@ -17,6 +17,8 @@ export enum UserRole {
 // Case-insensitive uniqueness is a functional index (lower(email)), written in the migration;
 // TypeORM cannot describe it, so it is told to leave it alone.
 @Index('UQ_users_email_lower', { synchronize: false })
+@Index('IDX_users_created_at', ['createdAt', 'id'])
+@Index('IDX_users_role_created_at', ['role', 'createdAt'])
 @Check('CHK_users_role', `"role" IN ('user', 'admin')`)
 export class User {
   @PrimaryGeneratedColumn('uuid')

@@ -62,6 +62,10 @@ export interface AuthRoutesOptions {
   readonly passwordLogin?: boolean;
   /** Self-service registration (default false). */
   readonly registration?: boolean;
+  /** Password reset by mail, `…/password-reset` and `…/confirm` (default false; needs `mail`). */
+  readonly passwordReset?: boolean;
+  /** `…/verify-email` and `…/verify-email/resend`; registration mails a link (needs `mail`). */
+  readonly emailVerification?: boolean;
 }
 
 /**

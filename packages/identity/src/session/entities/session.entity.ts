@@ -18,6 +18,7 @@ import {
 @Index('IDX_sessions_expires_at', ['expiresAt'])
 // Revoking all of a user's sessions (every context) and deleting a user filter on user_id alone.
 @Index('IDX_sessions_user', ['userId'])
+@Index('IDX_sessions_created_at', ['createdAt', 'id'])
 export class Session {
   @PrimaryColumn({ type: 'varchar', length: 255 })
   id!: string;

@@ -6,6 +6,8 @@ import { AddOutbox1795790867893 } from './1795790867893-AddOutbox.js';
 import { AddUserDisabledAt1795792035523 } from './1795792035523-AddUserDisabledAt.js';
 import { AddOutboxMessageId1795800000000 } from './1795800000000-AddOutboxMessageId.js';
 import { IndexLinkCodesByUser1796420150000 } from './1796420150000-IndexLinkCodesByUser.js';
+import { AddMailAndAccountTokens1796500000000 } from './1796500000000-AddMailAndAccountTokens.js';
+import { IndexAdminSearch1796500000001 } from './1796500000001-IndexAdminSearch.js';
 
 /**
  * Migrations of the identity database (identity's tables and the session store's), oldest
@@ -20,4 +22,6 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   AddUserDisabledAt1795792035523,
   AddOutboxMessageId1795800000000,
   IndexLinkCodesByUser1796420150000,
+  AddMailAndAccountTokens1796500000000,
+  IndexAdminSearch1796500000001,
 ];
