@@ -152,13 +152,20 @@ export class AdminUsersController {
       id,
       body,
       body.disabled === true ? this.rules.anAdminRemains : undefined,
-      this.recorded(current, actor, (before) => ({
-        action: 'user.updated',
-        resourceType: 'user',
-        resourceId: id,
-        oldValues: pick(accountOf(before), body),
-        newValues: pick(body, body),
-      })),
+      this.recorded(
+        current,
+        actor,
+        (before) => ({
+          action: 'user.updated',
+          resourceType: 'user',
+          resourceId: id,
+          oldValues: pick(accountOf(before), body),
+          newValues: pick(body, body),
+        }),
+        body.disabled === true
+          ? { type: 'account.disabled', context: AppContext.Admin }
+          : undefined,
+      ),
     );
   }
 

@@ -37,6 +37,7 @@ import { MailSender } from './mail/mail-sender.js';
 import { OutgoingMails } from './mail/outgoing-mails.js';
 import { AccountTokens } from './account-tokens.js';
 import { EmailVerification } from './email-verification.service.js';
+import { SecurityAlerts } from './security-alerts.service.js';
 import { PasswordReset } from './password-reset.service.js';
 import { ProfilesService } from './profiles.service.js';
 import { IdentityPrincipals } from './principals.js';
@@ -147,6 +148,7 @@ export class IdentityModule {
         AccountTokens,
         PasswordReset,
         EmailVerification,
+        SecurityAlerts,
         AuthService,
         SecurityEventsService,
         LinkCodesService,
@@ -182,6 +184,7 @@ export class IdentityModule {
         MailSender,
         PasswordReset,
         EmailVerification,
+        SecurityAlerts,
         AuthService,
         SecurityEventsService,
         LinkCodesService,

@@ -11,6 +11,7 @@ export { AuthService, type LoggedIn } from './auth.service.js';
 export { MailSender, MAX_MAIL_ATTEMPTS } from './mail/mail-sender.js';
 export { PasswordReset, RESET_TOKEN_MINUTES } from './password-reset.service.js';
 export { EmailVerification, VERIFICATION_TOKEN_HOURS } from './email-verification.service.js';
+export { type AlertKind, alertKindOf, SecurityAlerts } from './security-alerts.service.js';
 export { type Envelope, type MailOptions } from './mail/mail-transport.js';
 export { type MailStatus, OutgoingMail } from './mail/outgoing-mail.entity.js';
 export { type MailSummary, type MailToSend, OutgoingMails } from './mail/outgoing-mails.js';

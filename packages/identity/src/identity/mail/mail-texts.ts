@@ -7,12 +7,40 @@ export interface Wording {
   readonly link?: { readonly label: string; readonly url: string };
 }
 
+/** What a security alert tells of. */
+export type AlertKind =
+  'new-sign-in' | 'password-changed' | 'telegram-linked' | 'account-disabled' | 'sessions-ended';
+
+/** Where and when, as the alert says it. */
+export interface AlertFacts {
+  readonly at: string;
+  readonly address: string | null;
+  readonly device: string | null;
+}
+
 /** Every mail the identity module sends, in one language. */
 interface MailCatalogue {
   passwordReset(url: string, minutes: number): Wording;
   passwordChanged(): Wording;
   emailVerification(url: string, hours: number): Wording;
+  alert(kind: AlertKind, facts: AlertFacts): Wording;
 }
+
+const EN_ALERTS: Record<AlertKind, string> = {
+  'new-sign-in': 'Your account was signed into from a device or address not seen before.',
+  'password-changed': 'The password of your account was changed.',
+  'telegram-linked': 'A Telegram account was linked to your account.',
+  'account-disabled': 'Your account was disabled by staff.',
+  'sessions-ended': 'Staff ended sessions of your account.',
+};
+
+const RU_ALERTS: Record<AlertKind, string> = {
+  'new-sign-in': 'В ваш аккаунт вошли с нового устройства или адреса.',
+  'password-changed': 'Пароль вашего аккаунта изменён.',
+  'telegram-linked': 'К вашему аккаунту привязан аккаунт Telegram.',
+  'account-disabled': 'Ваш аккаунт отключён сотрудником.',
+  'sessions-ended': 'Сотрудник завершил сеансы вашего аккаунта.',
+};
 
 const en: MailCatalogue = {
   passwordReset: (url, minutes) => ({
@@ -37,6 +65,14 @@ const en: MailCatalogue = {
       `The link works once, for ${hours} hours.`,
     ],
     link: { label: 'Confirm my address', url },
+  }),
+  alert: (kind, facts) => ({
+    subject: 'Security alert',
+    paragraphs: [
+      EN_ALERTS[kind],
+      `When: ${facts.at}. Address: ${facts.address ?? 'unknown'}. Device: ${facts.device ?? 'unknown'}.`,
+      'If this was not you, reset your password at once. You can turn these alerts off in your profile.',
+    ],
   }),
 };
 
@@ -63,6 +99,14 @@ const ru: MailCatalogue = {
       `Ссылка действует один раз, ${hours} ч.`,
     ],
     link: { label: 'Подтвердить адрес', url },
+  }),
+  alert: (kind, facts) => ({
+    subject: 'Уведомление безопасности',
+    paragraphs: [
+      RU_ALERTS[kind],
+      `Когда: ${facts.at}. Адрес: ${facts.address ?? 'неизвестен'}. Устройство: ${facts.device ?? 'неизвестно'}.`,
+      'Если это были не вы, немедленно сбросьте пароль. Эти уведомления можно отключить в профиле.',
+    ],
   }),
 };
 
