@@ -11,6 +11,8 @@ export interface BotStateValues {
   polling_offset: { offset: number };
   /** Webhook mode: what was registered with setWebhook, and when. */
   webhook: { url: string; setAt: string };
+  /** The last identity security event whose alert the bot has queued (or skipped). */
+  alerts_cursor: { eventId: string };
   /** The last failure talking to Telegram or handling an update. */
   last_error: { at: string; where: string; message: string };
 }

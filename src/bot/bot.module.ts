@@ -11,6 +11,7 @@ import { BotStateStore } from './bot-state.js';
 import { AccountLinks } from './act/account-links.js';
 import { ConversationStore } from './act/conversation-store.js';
 import { OrderNotifications } from './act/order-notifications.js';
+import { SecurityAlertNotifications } from './act/security-alert-notifications.js';
 import { Speakers } from './act/speakers.js';
 import { BOT_ENTITIES } from './entities/index.js';
 import { HandledPurge } from './receive/handled-purge.js';
@@ -72,11 +73,12 @@ const { routePrefix, cacheNamespace } = CONTEXTS[AppContext.Telegram];
     // understand: what an update asks for, and the answer
     BotHandlers,
     CommandRecords,
-    // act: conversations, links, notifications of order events
+    // act: conversations, links, notifications of order events and security alerts
     ConversationStore,
     Speakers,
     AccountLinks,
     OrderNotifications,
+    SecurityAlertNotifications,
     // send: the durable queue of calls to Telegram, paced
     OutgoingQueue,
     OutgoingSender,

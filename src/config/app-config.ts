@@ -97,6 +97,8 @@ export interface TelegramConfig {
   /** Messages per second to all chats together, and the least gap between two to one chat. */
   readonly sendPerSecond: number;
   readonly chatSendIntervalMs: number;
+  /** Security alerts in the linked chat too (besides mail). */
+  readonly securityAlerts: boolean;
 }
 
 export interface MailConfig {
@@ -293,6 +295,7 @@ function telegram(env: Env): TelegramConfig | undefined {
     updateConcurrency: env.BOT_UPDATE_CONCURRENCY,
     sendPerSecond: env.BOT_SEND_PER_SECOND,
     chatSendIntervalMs: env.BOT_CHAT_SEND_INTERVAL_MS,
+    securityAlerts: env.BOT_SECURITY_ALERTS,
   };
 }
 

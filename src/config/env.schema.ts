@@ -302,6 +302,7 @@ export const envSchema = z.object({
   BOT_UPDATE_CONCURRENCY: positiveInt(64).default(4),
   BOT_SEND_PER_SECOND: positiveInt(30).default(30),
   BOT_CHAT_SEND_INTERVAL_MS: positiveInt(60_000).default(1_000),
+  BOT_SECURITY_ALERTS: flag.default(true),
 
   SUPPORTED_CURRENCIES: currencyList.default([
     'USD',

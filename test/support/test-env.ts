@@ -50,6 +50,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     // Every test registers from 127.0.0.1; the registration throttle has a test of its own.
     REGISTRATION_IP_MAX: '1000000',
     ACCOUNT_MAIL_IP_MAX: '1000000',
+    // Alerts in the chat would interleave with what bot tests expect there; a test turns them on.
+    BOT_SECURITY_ALERTS: 'false',
     // Without an SMTP server of the test's own, mail goes to files, out of the checkout.
     MAIL_DIRECTORY: join(tmpdir(), 'exchanger-test-mail'),
     ...Object.fromEntries(

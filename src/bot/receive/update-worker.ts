@@ -34,6 +34,7 @@ function isMissingConversation(error: unknown): boolean {
 @Injectable()
 export class UpdateWorker extends BackgroundJob {
   private readonly logger = new Logger('UpdateWorker');
+  private readonly mode: TelegramConfig['mode'] | undefined;
 
   constructor(
     @InjectBotConfig() config: TelegramConfig | null,
@@ -48,6 +49,7 @@ export class UpdateWorker extends BackgroundJob {
     private readonly state: BotStateStore,
   ) {
     super();
+    this.mode = config?.mode;
     if (config === null) return;
     this.runs({
       name: 'UpdateWorker',
@@ -55,6 +57,15 @@ export class UpdateWorker extends BackgroundJob {
       intervalMs: config.pollIntervalMs,
       lanes: config.updateConcurrency,
     });
+  }
+
+  override onApplicationBootstrap(): void {
+    super.onApplicationBootstrap();
+    this.logger.log(
+      this.mode === undefined
+        ? 'TELEGRAM_BOT_TOKEN is not set: the Telegram bot is off'
+        : `Telegram bot on (${this.mode})`,
+    );
   }
 
   /** One update; true when there was one. */

@@ -1,3 +1,4 @@
+import type { AlertKind } from '@exchanger/identity';
 import type { OrderStatusChanged, OrderView } from '../../web/index.js';
 
 /** Everything the bot says, in English (plain text: no markup to escape). */
@@ -63,6 +64,16 @@ export const en = {
   amountTooLarge: 'Not done: the amount is too large',
   notifications: (on: boolean): string =>
     on ? 'Notifications are on.' : 'Notifications are off. /notify on to turn them back on.',
+  alert: (kind: AlertKind, at: Date): string =>
+    `Security alert (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC): ${
+      {
+        'new-sign-in': 'your account was signed into from a new device or address.',
+        'password-changed': 'your password was changed.',
+        'telegram-linked': 'this Telegram account was linked to your account.',
+        'account-disabled': 'your account was disabled by staff.',
+        'sessions-ended': 'staff ended sessions of your account.',
+      }[kind]
+    } If this was not you, reset your password at once.`,
   status: (event: OrderStatusChanged) => {
     const what = `${event.amount} ${event.fromCurrency} → ${event.counterAmount} ${event.toCurrency}`;
     const said: Record<string, string> = {

@@ -1,3 +1,4 @@
+import type { AlertKind } from '@exchanger/identity';
 import type { OrderStatusChanged, OrderView } from '../../web/index.js';
 import type { BotTexts, Quote } from './en.js';
 
@@ -74,6 +75,16 @@ export const ru: BotTexts = {
   amountTooLarge: 'Не выполнено: сумма слишком велика',
   notifications: (on: boolean): string =>
     on ? 'Уведомления включены.' : 'Уведомления выключены. /notify on — включить снова.',
+  alert: (kind: AlertKind, at: Date): string =>
+    `Уведомление безопасности (${at.toISOString().slice(0, 16).replace('T', ' ')} UTC): ${
+      {
+        'new-sign-in': 'в ваш аккаунт вошли с нового устройства или адреса.',
+        'password-changed': 'пароль вашего аккаунта изменён.',
+        'telegram-linked': 'этот аккаунт Telegram привязан к вашему аккаунту.',
+        'account-disabled': 'ваш аккаунт отключён сотрудником.',
+        'sessions-ended': 'сотрудник завершил сеансы вашего аккаунта.',
+      }[kind]
+    } Если это были не вы, немедленно сбросьте пароль.`,
   status: (event: OrderStatusChanged) => {
     const what = `${event.amount} ${event.fromCurrency} → ${event.counterAmount} ${event.toCurrency}`;
     const said: Record<string, string> = {

@@ -1,6 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from './identity.options.js';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  IDENTITY_DATA_SOURCE,
+  IDENTITY_OPTIONS,
+  type ResolvedIdentityOptions,
+} from './identity.options.js';
 import { MailSender } from './mail/mail-sender.js';
 import { type AlertKind, envelopeOf, mailTexts } from './mail/mail-texts.js';
 import { OutgoingMails } from './mail/outgoing-mails.js';
@@ -38,6 +42,7 @@ export function alertKindOf(event: SecurityEventInput): AlertKind | undefined {
 export class SecurityAlerts implements OnModuleInit {
   constructor(
     @Inject(IDENTITY_OPTIONS) private readonly options: ResolvedIdentityOptions,
+    @Inject(IDENTITY_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly events: SecurityEventsService,
     private readonly mails: OutgoingMails,
     private readonly sender: MailSender,
@@ -68,6 +73,49 @@ export class SecurityAlerts implements OnModuleInit {
       [event.userId, event.id, event.client.ipAddress, event.client.userAgent],
     );
     return seen === undefined ? kind : undefined;
+  }
+
+  /** The id of the newest security event: where a new follower of alerts starts. */
+  async latestEventId(): Promise<string> {
+    const [row] = await this.dataSource.query<Array<{ id: string | null }>>(
+      'SELECT max(id)::text AS id FROM security_events',
+    );
+    return row?.id ?? '0';
+  }
+
+  /**
+   * The alerts among the events recorded after event `afterId`, oldest first, and the id to
+   * continue from. Only events older than a few seconds are read: ids are taken when a
+   * transaction inserts, and a transaction still open could commit a smaller id than one
+   * already read; none stays open that long.
+   */
+  async alertsAfter(
+    afterId: string,
+    limit: number,
+  ): Promise<{ alerts: Array<{ event: RecordedSecurityEvent; kind: AlertKind }>; next: string }> {
+    const rows = await this.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT id::text AS id, event_type, application_context, user_id, host(ip_address) AS ip,
+         user_agent, occurred_at
+       FROM security_events
+       WHERE id > $1 AND event_type = ANY($2) AND user_id IS NOT NULL
+         AND occurred_at < now() - interval '5 seconds'
+       ORDER BY id LIMIT $3`,
+      [afterId, Object.keys(ALERTS), limit],
+    );
+    const alerts: Array<{ event: RecordedSecurityEvent; kind: AlertKind }> = [];
+    for (const row of rows) {
+      const event: RecordedSecurityEvent = {
+        id: row.id as string,
+        type: row.event_type as string,
+        context: row.application_context as string | null,
+        userId: row.user_id as string,
+        client: { ipAddress: row.ip as string | null, userAgent: row.user_agent as string | null },
+        occurredAt: row.occurred_at as Date,
+      };
+      const kind = await this.isAlert(this.dataSource.manager, event);
+      if (kind !== undefined) alerts.push({ event, kind });
+    }
+    return { alerts, next: (rows.at(-1)?.id as string | undefined) ?? afterId };
   }
 
   private async mailAlert(manager: EntityManager, event: RecordedSecurityEvent): Promise<boolean> {
