@@ -7,6 +7,8 @@ import { AppModule, type AppOptions } from './app.module.js';
 export async function createApp(options: AppOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     logger: ['error', 'warn'],
+    // A module that cannot start rejects here instead of ending the process.
+    abortOnError: false,
   });
   await app.init();
   return app;

@@ -9,7 +9,8 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     new FastifyAdapter(),
-    { logger: ['error', 'warn'] },
+    // A module that cannot start rejects here instead of ending the process.
+    { logger: ['error', 'warn'], abortOnError: false },
   );
   await app.register(cookie);
   await app.init();
