@@ -50,6 +50,7 @@ export {
   clientInfoOf,
   CurrentSession,
 } from './http/authenticated.js';
+export type { IdentityRequest } from './http/identity-request.js';
 export { AuthenticationGuard, PermissionsGuard } from './http/guards.js';
 export { OriginGuard } from '../common/http/origin.guard.js';
 export { type UserView, userView, sessionSummaryView } from './http/views.js';

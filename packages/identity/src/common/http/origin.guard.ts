@@ -5,7 +5,7 @@ import {
   Inject,
   Injectable,
 } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export interface OriginGuardOptions {
   /** Origins besides the API's own that may send unsafe requests (the browser apps). */
@@ -13,6 +13,14 @@ export interface OriginGuardOptions {
 }
 
 export const ORIGIN_GUARD_OPTIONS = Symbol('ORIGIN_GUARD_OPTIONS');
+
+/** What the guard reads of a request; Express and Fastify requests both have it. */
+interface OriginRequest {
+  readonly method: string;
+  readonly protocol: string;
+  readonly host?: string;
+  readonly headers: IncomingHttpHeaders;
+}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -32,7 +40,7 @@ export class OriginGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const request = context.switchToHttp().getRequest<OriginRequest>();
     if (SAFE_METHODS.has(request.method)) return true;
     const origin = request.headers.origin;
     if (origin !== undefined) {

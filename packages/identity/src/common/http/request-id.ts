@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -15,7 +15,9 @@ export function newRequestId(): string {
 }
 
 /** The id a client or proxy sent, if it is plainly safe to log: kept beside the server's own. */
-export function clientRequestIdOf(request: IncomingMessage): string | undefined {
+export function clientRequestIdOf(request: {
+  readonly headers: IncomingHttpHeaders;
+}): string | undefined {
   const incoming = request.headers[REQUEST_ID_HEADER];
   return typeof incoming === 'string' && ACCEPTABLE_ID.test(incoming) ? incoming : undefined;
 }

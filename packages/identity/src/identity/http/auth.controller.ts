@@ -15,7 +15,6 @@ import {
   type Type,
   UseGuards,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AllowAnonymous, ContextController } from '../../common/http/route-context.js';
 import { createValidationPipe } from '../../common/http/validation.js';
 import { type ClientInfo, isSessionId, SessionService } from '../../session/index.js';
@@ -39,10 +38,14 @@ import {
   SessionPageQuery,
 } from './dto.js';
 import { LoginBodyGuard } from './guards.js';
+import type { IdentityRequest } from './identity-request.js';
 import { clearSessionCookie, presentedToken, setSessionCookie } from './session-token.js';
 import { sessionSummaryView, sessionView, userView } from './views.js';
 
-type Reply = FastifyReply;
+/** The adapter's response: Express's `res.header` and Fastify's `reply.header` both set one. */
+interface Reply {
+  header(name: string, value: string): unknown;
+}
 
 /**
  * Bodies and parameters are validated here, whatever pipes the host installs: unknown
@@ -113,7 +116,7 @@ export function authControllerFor(
     @AllowAnonymous()
     @HttpCode(HttpStatus.NO_CONTENT)
     async logout(
-      @Req() request: FastifyRequest,
+      @Req() request: IdentityRequest,
       @Res({ passthrough: true }) reply: Reply,
       @Client() client: ClientInfo,
     ) {

@@ -1,29 +1,16 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import type { ClientInfo, ValidatedSession } from '../../session/index.js';
+import type { ClientInfo } from '../../session/index.js';
 import { clientRequestIdOf } from '../../common/http/request-id.js';
 import { validAddress } from '../client-address.js';
 import type { LoggedIn } from '../auth.service.js';
+import type { AuthenticatedSession, IdentityRequest } from './identity-request.js';
 
-/** The session behind a request, with where its token came from. */
-export interface AuthenticatedSession extends ValidatedSession {
-  readonly token: string;
-  readonly source: 'cookie' | 'bearer';
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the authentication guard on routes that need a session. */
-    authenticated?: AuthenticatedSession;
-    /** Set by the password guard on login routes. */
-    login?: LoggedIn;
-  }
-}
+export type { AuthenticatedSession } from './identity-request.js';
 
 /** The authenticated session of the request (routes that require one). */
 export const CurrentSession = createParamDecorator(
   (_: unknown, context: ExecutionContext): AuthenticatedSession => {
-    const session = context.switchToHttp().getRequest<FastifyRequest>().authenticated;
+    const session = context.switchToHttp().getRequest<IdentityRequest>().authenticated;
     if (session === undefined) throw new Error('CurrentSession used on a route without a session');
     return session;
   },
@@ -32,7 +19,7 @@ export const CurrentSession = createParamDecorator(
 /** The login a password guard accepted (login routes). */
 export const LoggedInUser = createParamDecorator(
   (_: unknown, context: ExecutionContext): LoggedIn => {
-    const login = context.switchToHttp().getRequest<FastifyRequest>().login;
+    const login = context.switchToHttp().getRequest<IdentityRequest>().login;
     if (login === undefined)
       throw new Error('LoggedInUser used on a route without a password guard');
     return login;
@@ -43,16 +30,16 @@ export const LoggedInUser = createParamDecorator(
  * Who is calling, for sessions and the security trail: the address only if it is one
  * (never a forged header's text), the user agent kept to 512 characters.
  */
-export function clientInfoOf(request: FastifyRequest): ClientInfo {
+export function clientInfoOf(request: IdentityRequest): ClientInfo {
   const userAgent = request.headers['user-agent'];
   return {
     ipAddress: validAddress(request.ip),
     userAgent: userAgent === undefined ? null : userAgent.slice(0, 512),
-    requestId: request.id,
-    clientRequestId: clientRequestIdOf(request.raw),
+    requestId: typeof request.id === 'string' ? request.id : undefined,
+    clientRequestId: clientRequestIdOf(request),
   };
 }
 
 export const Client = createParamDecorator((_: unknown, context: ExecutionContext): ClientInfo =>
-  clientInfoOf(context.switchToHttp().getRequest<FastifyRequest>()),
+  clientInfoOf(context.switchToHttp().getRequest<IdentityRequest>()),
 );

@@ -7,7 +7,6 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   ANONYMOUS_ALLOWED,
   PUBLIC,
@@ -18,6 +17,7 @@ import { createValidationPipe } from '../../common/http/validation.js';
 import { SessionService } from '../../session/index.js';
 import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from '../identity.options.js';
 import { CredentialsDto } from './dto.js';
+import type { IdentityRequest } from './identity-request.js';
 import { presentedToken, setSessionCookie } from './session-token.js';
 
 /** What a route declares, read once per handler (metadata does not change at run time). */
@@ -75,7 +75,7 @@ export class AuthenticationGuard implements CanActivate {
       throw new ForbiddenException('This route declares an unknown context');
     if (rule.anonymous) return true;
     const http = context.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
+    const request = http.getRequest<IdentityRequest>();
     const presented = presentedToken(request, contextOptions);
     const validated =
       presented === undefined
@@ -86,7 +86,7 @@ export class AuthenticationGuard implements CanActivate {
     request.authenticated = { ...validated, ...presented };
     if (validated.extendedMaxAgeSeconds !== undefined && presented.source === 'cookie') {
       setSessionCookie(
-        http.getResponse<FastifyReply>(),
+        http.getResponse<unknown>(),
         contextOptions,
         presented.token,
         validated.extendedMaxAgeSeconds,
@@ -105,7 +105,7 @@ export class PermissionsGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const required = this.rules.of(context).permissions;
     if (required.length === 0) return true;
-    const session = context.switchToHttp().getRequest<FastifyRequest>().authenticated;
+    const session = context.switchToHttp().getRequest<IdentityRequest>().authenticated;
     if (session === undefined) throw new UnauthorizedException('No valid session');
     const missing = required.filter((permission) => !session.user.permissions.includes(permission));
     if (missing.length > 0)
@@ -123,7 +123,7 @@ export class LoginBodyGuard implements CanActivate {
   private readonly pipe = createValidationPipe();
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const request = context.switchToHttp().getRequest<IdentityRequest>();
     await this.pipe.transform(request.body ?? {}, { type: 'body', metatype: CredentialsDto });
     return true;
   }

@@ -1,9 +1,9 @@
 import { type CanActivate, Injectable, type Type } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { AuthService, type LoggedIn } from '../auth.service.js';
 import { clientInfoOf } from './authenticated.js';
+import type { IdentityRequest } from './identity-request.js';
 
 /**
  * Passport's email-and-password login for one context: a strategy named after the
@@ -22,7 +22,7 @@ export function passwordLoginFor(context: string): {
       super({ usernameField: 'email', passwordField: 'password', passReqToCallback: true });
     }
 
-    validate(request: FastifyRequest, email: string, password: string): Promise<LoggedIn> {
+    validate(request: IdentityRequest, email: string, password: string): Promise<LoggedIn> {
       return this.auth.login(context, email, password, clientInfoOf(request));
     }
   }
