@@ -1,14 +1,8 @@
-import {
-  type DynamicModule,
-  type FactoryProvider,
-  Module,
-  type ModuleMetadata,
-  type Provider,
-} from '@nestjs/common';
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ORIGIN_GUARD_OPTIONS, OriginGuard } from '../common/http/origin.guard.js';
-import { dataSourceProvider, type DataSourceRef } from '../database/data-source-ref.js';
+import { dataSourceProvider } from '../database/data-source-ref.js';
 import type { NamespacedStore } from '../redis/index.js';
 import { SESSION_STORE, SessionModule } from '../session/index.js';
 import { AuthService } from './auth.service.js';
@@ -26,10 +20,17 @@ import { RouteContextAudit } from './http/route-context-audit.js';
 import {
   IDENTITY_DATA_SOURCE,
   IDENTITY_OPTIONS,
-  type IdentityModuleOptions,
   resolveIdentityOptions,
   type ResolvedIdentityOptions,
 } from './identity.options.js';
+import {
+  IDENTITY_EXTRAS_DEFAULTS,
+  IDENTITY_RAW_OPTIONS,
+  type IdentityModuleAsyncOptions,
+  IdentityModuleBase,
+  type IdentityModuleExtras,
+  type IdentityModuleRootOptions,
+} from './identity.module-definition.js';
 import { LinkCodesService } from './link-codes.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -44,35 +45,18 @@ import { IdentityPrincipals } from './principals.js';
 import { SecurityEventsService } from './security-events.service.js';
 import { UsersService } from './users.service.js';
 
-/** Decided when the module is defined, so they are not part of the (possibly async) options. */
-export interface IdentityModuleDefinition {
-  /**
-   * The DataSource of the identity store (users, permissions, sessions): its TypeORM name or
-   * the instance. Default: TypeORM's default DataSource.
-   */
-  readonly dataSource?: DataSourceRef;
-  /**
-   * Install the origin, authentication and permission guards for every route (default
-   * true): routes are then refused unless they declare a context or PUBLIC. Opt out only to
-   * apply the exported guards yourself.
-   */
-  readonly globalGuards?: boolean;
-  /** Refuse to start while a controller declares neither a context nor PUBLIC (default true). */
-  readonly auditRoutes?: boolean;
-}
-
-export interface IdentityModuleAsyncOptions extends IdentityModuleDefinition {
-  readonly imports?: ModuleMetadata['imports'];
-  readonly inject?: FactoryProvider['inject'];
-  readonly useFactory: (...args: never[]) => IdentityModuleOptions | Promise<IdentityModuleOptions>;
-}
-
 /** Registrations per address and window, unless the options say otherwise. */
 const REGISTRATIONS = { max: 20, windowMs: 3_600_000 };
 
 /** Carrier of the resolved options, imported by the identity and session modules alike. */
 @Module({})
 class IdentityOptionsModule {}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, entry]) => entry !== undefined),
+  ) as Partial<T>;
+}
 
 /** Carrier of one context's auth routes. */
 @Module({})
@@ -86,27 +70,36 @@ class IdentityRoutesModule {}
  * auth routes.
  */
 @Module({})
-export class IdentityModule {
-  static forRoot(options: IdentityModuleOptions & IdentityModuleDefinition): DynamicModule {
-    return this.forRootAsync({ ...options, useFactory: () => options });
+export class IdentityModule extends IdentityModuleBase {
+  static override forRoot(options: IdentityModuleRootOptions): DynamicModule {
+    return this.assemble(super.forRoot(options), options);
   }
 
-  static forRootAsync(options: IdentityModuleAsyncOptions): DynamicModule {
+  static override forRootAsync(options: IdentityModuleAsyncOptions): DynamicModule {
+    return this.assemble(super.forRootAsync(options), options);
+  }
+
+  /**
+   * The builder's options providers (and the host's imports for them) go into a carrier
+   * module that both this module and SessionModule import; the options are checked there.
+   */
+  private static assemble(definition: DynamicModule, given: IdentityModuleExtras): DynamicModule {
+    const extras = { ...IDENTITY_EXTRAS_DEFAULTS, ...stripUndefined(given) };
     const optionsModule: DynamicModule = {
       module: IdentityOptionsModule,
-      imports: options.imports ?? [],
+      imports: definition.imports ?? [],
       providers: [
+        ...(definition.providers ?? []),
         {
           provide: IDENTITY_OPTIONS,
-          inject: options.inject ?? [],
-          useFactory: async (...args: never[]) =>
-            resolveIdentityOptions(await options.useFactory(...args)),
+          inject: [IDENTITY_RAW_OPTIONS],
+          useFactory: resolveIdentityOptions,
         },
       ],
       exports: [IDENTITY_OPTIONS],
     };
     const guards: Provider[] =
-      options.globalGuards === false
+      extras.globalGuards === false
         ? []
         : [
             // In this order: foreign origins are refused before any session is looked at.
@@ -116,13 +109,13 @@ export class IdentityModule {
           ];
     return {
       module: IdentityModule,
-      global: true,
+      global: extras.isGlobal !== false,
       imports: [
         optionsModule,
         PassportModule,
         DiscoveryModule,
         SessionModule.forRootAsync({
-          dataSource: options.dataSource,
+          dataSource: extras.dataSource,
           imports: [optionsModule],
           inject: [IDENTITY_OPTIONS],
           useFactory: (identity: ResolvedIdentityOptions) => ({
@@ -138,7 +131,7 @@ export class IdentityModule {
         }),
       ],
       providers: [
-        dataSourceProvider(IDENTITY_DATA_SOURCE, options.dataSource),
+        dataSourceProvider(IDENTITY_DATA_SOURCE, extras.dataSource),
         PasswordHasher,
         UsersService,
         ProfilesService,
@@ -174,7 +167,7 @@ export class IdentityModule {
             }),
         },
         ...guards,
-        ...(options.auditRoutes === false ? [] : [RouteContextAudit]),
+        ...(extras.auditRoutes === false ? [] : [RouteContextAudit]),
       ],
       exports: [
         optionsModule,

@@ -106,7 +106,123 @@ export interface ResolvedIdentityOptions extends IdentityModuleOptions {
   readonly loginThrottle: LoginThrottleOptions;
 }
 
+/** Thrown at start when the options are wrong: every problem at once, not only the first. */
+export class IdentityOptionsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid IdentityModule options:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
+    this.name = 'IdentityOptionsError';
+  }
+}
+
+const SAME_SITE: readonly string[] = ['lax', 'strict'];
+/** A cookie name is an RFC 6265 token. */
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function isPositive(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+}
+
+/** Adds a problem for each named number of `group` that is given and not positive. */
+function checkPositive(
+  problems: string[],
+  where: string,
+  group: object | undefined,
+  names: readonly string[],
+): void {
+  if (group === undefined) return;
+  for (const name of names) {
+    const value = (group as Record<string, unknown>)[name];
+    if (!isPositive(value)) {
+      problems.push(`${where}.${name} must be a positive number (got ${String(value)})`);
+    }
+  }
+}
+
+function contextProblems(name: string, context: IdentityContextOptions): string[] {
+  const problems: string[] = [];
+  const where = `contexts.${name}`;
+  const { lifetime, cookie } = context;
+  checkPositive(problems, `${where}.lifetime`, lifetime, ['idleMs', 'absoluteMs']);
+  if (isPositive(lifetime?.idleMs) && isPositive(lifetime?.absoluteMs)) {
+    if (lifetime.idleMs > lifetime.absoluteMs) {
+      problems.push(`${where}.lifetime.idleMs must not exceed absoluteMs`);
+    }
+  }
+  if (typeof cookie?.name !== 'string' || !COOKIE_NAME.test(cookie.name)) {
+    problems.push(`${where}.cookie.name must be a cookie token (got ${String(cookie?.name)})`);
+  }
+  if (typeof cookie?.path !== 'string' || !cookie.path.startsWith('/')) {
+    problems.push(`${where}.cookie.path must start with / (got ${String(cookie?.path)})`);
+  }
+  if (!SAME_SITE.includes(cookie?.sameSite)) {
+    problems.push(
+      `${where}.cookie.sameSite must be one of ${SAME_SITE.join(', ')} (got ${String(cookie?.sameSite)})`,
+    );
+  }
+  if (context.requiredRole !== undefined && context.requiredRole.trim() === '') {
+    problems.push(`${where}.requiredRole must not be empty`);
+  }
+  for (const permission of context.defaultPermissions ?? []) {
+    if (typeof permission !== 'string' || permission.trim() === '') {
+      problems.push(`${where}.defaultPermissions must hold non-empty names`);
+    }
+  }
+  return problems;
+}
+
+/** Every problem of the options, in one list (empty when they are usable). */
+export function identityOptionsProblems(options: IdentityModuleOptions): string[] {
+  const problems: string[] = [];
+  const contexts = Object.entries(options.contexts ?? {});
+  if (contexts.length === 0) problems.push('contexts must declare at least one context');
+  for (const [name, context] of contexts) problems.push(...contextProblems(name, context));
+  const byCookie = new Map<string, string>();
+  for (const [name, context] of contexts) {
+    const cookieName = context.cookie?.name;
+    const other = byCookie.get(cookieName);
+    if (other !== undefined) {
+      problems.push(`contexts.${other} and contexts.${name} share the cookie name ${cookieName}`);
+    }
+    byCookie.set(cookieName, name);
+  }
+  checkPositive(
+    problems,
+    'loginThrottle',
+    options.loginThrottle,
+    Object.keys(options.loginThrottle ?? {}),
+  );
+  checkPositive(problems, 'registrationThrottle', options.registrationThrottle, [
+    'max',
+    'windowMs',
+  ]);
+  checkPositive(problems, 'accountMailThrottle', options.accountMailThrottle, [
+    'perAddress',
+    'perAccount',
+    'windowMs',
+  ]);
+  for (const name of ['sessionPurgeIntervalMs', 'invalidationPollMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !isPositive(value)) {
+      problems.push(`${name} must be a positive number (got ${String(value)})`);
+    }
+  }
+  if (options.namespace !== undefined && options.namespace.trim() === '') {
+    problems.push('namespace must not be empty');
+  }
+  for (const origin of options.trustedOrigins ?? []) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      problems.push(`trustedOrigins: ${origin} is not an origin (scheme://host[:port])`);
+    }
+  }
+  return problems;
+}
+
+/** The options with every default applied; throws IdentityOptionsError listing every problem. */
 export function resolveIdentityOptions(options: IdentityModuleOptions): ResolvedIdentityOptions {
+  const problems = identityOptionsProblems(options);
+  if (problems.length > 0) throw new IdentityOptionsError(problems);
   return {
     ...options,
     cookieSecure: options.cookieSecure ?? true,

@@ -1,11 +1,16 @@
 /** The identity folder's door: the module, its services, and what routes declare. */
 export { IdentityModule } from './identity.module.js';
-export type { IdentityModuleAsyncOptions, IdentityModuleDefinition } from './identity.module.js';
+export type {
+  IdentityModuleAsyncOptions,
+  IdentityModuleExtras,
+  IdentityModuleRootOptions,
+} from './identity.module-definition.js';
 export type {
   IdentityContextOptions,
   IdentityModuleOptions,
   LoginThrottleOptions,
 } from './identity.options.js';
+export { IdentityOptionsError, identityOptionsProblems } from './identity.options.js';
 export type { AuthRoutesOptions } from './http/auth.controller.js';
 export { AuthService, type LoggedIn } from './auth.service.js';
 export { MailSender, MAX_MAIL_ATTEMPTS } from './mail/mail-sender.js';
