@@ -26,6 +26,8 @@ const nameOf = (name: string) => `exchanger_${name}${SUFFIX}_test`;
 const templateOf = (database: string) => nameOf(`template_${database}`);
 /** Stands in for a read replica of the web database: same schema, its own rows. */
 const WEB_REPLICA = nameOf('web_replica');
+/** An empty database for a host app that migrates it itself (test/identity-options.spec.ts). */
+const HOST_APP = nameOf('host_app');
 /** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';
 
@@ -38,9 +40,9 @@ export default async function globalSetup(): Promise<void> {
     [WEB_REPLICA, templateOf('web')],
   ];
   try {
-    for (const name of [...clones.map(([clone]) => clone), ...DATABASES.map(templateOf)])
+    for (const name of [...clones.map(([clone]) => clone), HOST_APP, ...DATABASES.map(templateOf)])
       await admin.query(`DROP DATABASE IF EXISTS ${quoted(name)} WITH (FORCE)`);
-    for (const name of DATABASES.map(templateOf))
+    for (const name of [HOST_APP, ...DATABASES.map(templateOf)])
       await admin.query(`CREATE DATABASE ${quoted(name)}`);
     execFileSync(process.execPath, ['dist/migrate.cli.js'], {
       env: {

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
-import cookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, type AppOptions } from './app.module.js';
 
-/** The app, ready to serve: Fastify with the cookie plugin the identity module reads sessions through. */
+/** The app, ready to serve, on Fastify; the identity module reads and writes its cookies itself. */
 export async function createApp(options: AppOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
@@ -12,7 +11,6 @@ export async function createApp(options: AppOptions): Promise<NestFastifyApplica
     // A module that cannot start rejects here instead of ending the process.
     { logger: ['error', 'warn'], abortOnError: false },
   );
-  await app.register(cookie);
   await app.init();
   return app;
 }
