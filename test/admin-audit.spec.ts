@@ -184,19 +184,28 @@ describe('the audit trail', () => {
 
   it('lists the trail newest first, filtered by actor, action, resource and time, a keyset page at a time', async () => {
     const reader = await staffWith(app, [Permission.AuditRead]);
+    const other = await staffWith(app, [Permission.UsersManage]);
     const target = await registerUser(app, 'listed');
-    for (const permission of [
-      Permission.AnalyticsRead,
-      Permission.OrdersRead,
-      Permission.OrdersWrite,
-    ]) {
-      await http(app)
-        .delete(`/admin/users/${target.id}/permissions/web/${permission}`)
-        .set('Cookie', admin.cookie);
-      await http(app)
-        .put(`/admin/users/${target.id}/permissions/web/${permission}`)
-        .set('Cookie', admin.cookie);
-    }
+    const bystander = await registerUser(app, 'bystander');
+    const act = (by: Staff, method: 'put' | 'delete', user: string, permission: Permission) =>
+      http(app)
+        [method](`/admin/users/${user}/permissions/web/${permission}`)
+        .set('Cookie', by.cookie)
+        .expect(204);
+    // Before `from`: left out by the time filter.
+    await act(admin, 'put', target.id, Permission.OrdersRead);
+    const from = new Date(Date.now() + 1);
+    await eventually(() => Promise.resolve(Date.now() > from.getTime()));
+    await act(admin, 'put', target.id, Permission.AnalyticsRead);
+    await act(other, 'delete', target.id, Permission.OrdersRead); // another actor
+    await http(app)
+      .patch(`/admin/users/${target.id}`)
+      .send({ emailVerified: true })
+      .set('Cookie', admin.cookie)
+      .expect(204); // another action
+    await act(admin, 'put', bystander.id, Permission.OrdersWrite); // another resource
+    await act(admin, 'delete', target.id, Permission.AnalyticsRead);
+    await act(admin, 'put', target.id, Permission.OrdersWrite);
     await auditRows(app, { resourceId: target.id });
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -207,16 +216,31 @@ describe('the audit trail', () => {
           actor: admin.user.id,
           resource: `user:${target.id}`,
           action: 'user.permission.*',
+          from: from.toISOString(),
           limit: 2,
           ...(cursor === null ? {} : { cursor }),
         })
         .set('Cookie', reader.cookie)
         .expect(200);
-      seen.push(...page.body.items.map((item: { action: string }) => item.action));
+      seen.push(
+        ...page.body.items.map(
+          (item: {
+            action: string;
+            actor: string;
+            resourceId: string;
+            newValues: { permission?: string } | null;
+            oldValues: { permission?: string } | null;
+          }) =>
+            `${item.actor === admin.user.id ? 'admin' : item.actor} ${item.action} ${item.resourceId === target.id ? 'target' : item.resourceId} ${(item.newValues ?? item.oldValues)?.permission}`,
+        ),
+      );
       cursor = page.body.nextCursor;
     } while (cursor !== null);
-    expect(seen).toHaveLength(5); // analytics:read was not held: its revoke was a 404
-    expect(seen[0]).toBe('user.permission.granted');
+    expect(seen).toEqual([
+      `admin user.permission.granted target ${Permission.OrdersWrite}`,
+      `admin user.permission.revoked target ${Permission.AnalyticsRead}`,
+      `admin user.permission.granted target ${Permission.AnalyticsRead}`,
+    ]);
     const future = await http(app)
       .get('/admin/audit')
       .query({ from: new Date(Date.now() + 60_000).toISOString() })

@@ -5,6 +5,8 @@ import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
+import { Permission } from '../src/common/permissions.js';
+import { staff, staffWith } from './support/admin.js';
 import { eventually } from './support/eventually.js';
 import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { TestSmtpServer } from './support/smtp.js';
@@ -24,6 +26,11 @@ const NEW_PASSWORD = 'a brand new passphrase';
  * Each describe runs a deployment of its own: the mail sender of any process on the same
  * identity database would take its mail (into files, without this SMTP server).
  */
+/** Registration mails an address verification too; these tests look at the rest. */
+function notVerifying(mails: ParsedMail[]): ParsedMail[] {
+  return mails.filter((mail) => !/verify-email\?token=/.test(mail.text ?? ''));
+}
+
 describe('password reset by mail', () => {
   let smtp: TestSmtpServer;
   let databases: OwnDatabases;
@@ -49,13 +56,15 @@ describe('password reset by mail', () => {
     return app.get<DataSource>(getDataSourceToken(Database.Identity));
   }
 
+  const notVerification = (address: string) => notVerifying(smtp.to(address));
+
   async function mailsTo(
     address: string,
     count: number,
     timeoutMs = 15_000,
   ): Promise<ParsedMail[]> {
-    await eventually(() => Promise.resolve(smtp.to(address).length >= count), timeoutMs);
-    return smtp.to(address);
+    await eventually(() => Promise.resolve(notVerification(address).length >= count), timeoutMs);
+    return notVerification(address);
   }
 
   /** The token of the reset link in a mail, from its text; the HTML carries the same link. */
@@ -100,7 +109,7 @@ describe('password reset by mail', () => {
     );
     expect(rows).toEqual([]);
     const tokens: Array<{ token_hash: string }> = await identity().query(
-      'SELECT token_hash FROM account_tokens WHERE user_id = $1',
+      `SELECT token_hash FROM account_tokens WHERE user_id = $1 AND purpose = 'password-reset'`,
       [user.id],
     );
     expect(tokens).toHaveLength(1);
@@ -169,7 +178,7 @@ describe('password reset by mail', () => {
     await requestReset(user.email).expect(202);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const queued: Array<{ count: number }> = await identity().query(
-      'SELECT count(*)::int AS count FROM mail_outbox WHERE user_id = $1',
+      `SELECT count(*)::int AS count FROM mail_outbox WHERE user_id = $1 AND kind = 'password-reset'`,
       [user.id],
     );
     expect(queued[0]?.count).toBe(1);
@@ -239,9 +248,11 @@ describe('mail while the SMTP server fails', () => {
   function outbox(
     userId: string,
   ): Promise<Array<{ status: string; attempts: number; last_error: string | null }>> {
-    return app
-      .get<DataSource>(getDataSourceToken(Database.Identity))
-      .query('SELECT status, attempts, last_error FROM mail_outbox WHERE user_id = $1', [userId]);
+    return app.get<DataSource>(getDataSourceToken(Database.Identity)).query(
+      `SELECT status, attempts, last_error FROM mail_outbox
+         WHERE user_id = $1 AND kind = 'password-reset'`,
+      [userId],
+    );
   }
 
   async function reset(user: TestUser): Promise<void> {
@@ -265,12 +276,12 @@ describe('mail while the SMTP server fails', () => {
     expect((await outbox(user.id))[0]?.status).toBe('pending');
 
     await smtp.restart();
-    await eventually(() => Promise.resolve(smtp.to(user.email).length >= 1), 30_000);
+    await eventually(() => Promise.resolve(notVerifying(smtp.to(user.email)).length >= 1), 30_000);
     await eventually(async () => (await outbox(user.id))[0]?.status === 'sent');
-    expect(smtp.to(user.email)).toHaveLength(1);
+    expect(notVerifying(smtp.to(user.email))).toHaveLength(1);
   }, 60_000);
 
-  it('marks a mail the server refuses for good (550) failed, with the reason, and does not retry it', async () => {
+  it('marks a mail the server refuses for good (550) failed, with the reason, shown to staff who manage users, and does not retry it', async () => {
     const user = await registerUser(app, 'refused');
     smtp.mood = 'refuse';
     await reset(user);
@@ -279,5 +290,26 @@ describe('mail while the SMTP server fails', () => {
     expect(row?.attempts).toBe(1);
     expect(row?.last_error).toContain('No such mailbox');
     smtp.mood = 'accept';
+
+    // Staff who manage users see it, without its body (it holds a one-time link).
+    const admin = await staff(app);
+    const listed = await request(app.getHttpServer())
+      .get('/admin/mail')
+      .set('Cookie', admin.cookie)
+      .expect(200);
+    const mine = (listed.body as Array<Record<string, unknown>>).filter(
+      (mail) => mail.recipient === user.email && mail.kind === 'password-reset',
+    );
+    expect(mine).toEqual([
+      expect.objectContaining({ kind: 'password-reset', status: 'failed', attempts: 1 }),
+    ]);
+    expect(mine[0]?.lastError).toContain('No such mailbox');
+    expect(JSON.stringify(listed.body)).not.toContain('token=');
+    const clerk = await staffWith(app, [Permission.AuditRead]);
+    await request(app.getHttpServer()).get('/admin/mail').set('Cookie', clerk.cookie).expect(403);
+    await request(app.getHttpServer())
+      .get('/admin/mail?status=lost')
+      .set('Cookie', admin.cookie)
+      .expect(400);
   });
 });

@@ -40,6 +40,7 @@ describe('routes', () => {
       'GET /admin/auth/me  admin  session',
       'GET /admin/auth/sessions  admin  session',
       'GET /admin/configurations/:kind  admin  session+settings:manage',
+      'GET /admin/mail  admin  session+users:manage',
       'GET /admin/metrics/:name  admin  session+metrics:read',
       'GET /admin/metrics/alerts  admin  session+metrics:read',
       'GET /admin/rates/:from/:to/history  admin  session+rates:manage',
