@@ -92,7 +92,7 @@ module.exports = {
     {
       name: 'examples-use-only-the-package',
       comment:
-        'The example host app stands for another NestJS app: it uses the identity package by its name, nothing of the product.',
+        'The example apps stand for other NestJS apps: they use the identity package by its name, nothing of the product.',
       severity: 'error',
       from: { path: '^examples/' },
       to: { path: '^src/' },
@@ -166,8 +166,10 @@ module.exports = {
     },
     {
       name: 'not-to-unresolvable',
+      comment:
+        'Each example resolves its packages in its own install (npm run examples), where its own tsc checks every import.',
       severity: 'error',
-      from: {},
+      from: { pathNot: '^examples/[^/]+/' },
       to: { couldNotResolve: true },
     },
     {

@@ -26,7 +26,7 @@ const nameOf = (name: string) => `exchanger_${name}${SUFFIX}_test`;
 const templateOf = (database: string) => nameOf(`template_${database}`);
 /** Stands in for a read replica of the web database: same schema, its own rows. */
 const WEB_REPLICA = nameOf('web_replica');
-/** The example host app's own database (examples/host-app), which it migrates itself. */
+/** An empty database for a host app that migrates it itself (test/identity-options.spec.ts). */
 const HOST_APP = nameOf('host_app');
 /** A Redis database reserved for the tests (see test/support/test-env.ts): emptied on every run. */
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/1';

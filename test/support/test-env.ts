@@ -31,7 +31,7 @@ export function testDatabaseUrl(database: Database): string {
 /** A second web database standing in for a read replica (test/setup/global-setup.ts makes it). */
 export const TEST_WEB_REPLICA_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('web_replica')}`;
 
-/** The example host app's database, empty until it migrates it (see test/setup/global-setup.ts). */
+/** An empty database for a host app that migrates it itself (see test/setup/global-setup.ts). */
 export const TEST_HOST_APP_URL = `${TEST_POSTGRES_URL}/${testDatabaseNameOf('host_app')}`;
 
 /** The suite only ever touches databases whose name ends in _test (a URL that does not parse reaches none). */
@@ -53,8 +53,6 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Nod
     // Every test registers from 127.0.0.1; the registration throttle has a test of its own.
     REGISTRATION_IP_MAX: '1000000',
     ACCOUNT_MAIL_IP_MAX: '1000000',
-    // Alerts in the chat would interleave with what bot tests expect there; a test turns them on.
-    BOT_SECURITY_ALERTS: 'false',
     // Without an SMTP server of the test's own, mail goes to files, out of the checkout.
     MAIL_DIRECTORY: join(tmpdir(), 'exchanger-test-mail'),
     ...Object.fromEntries(

@@ -1,23 +1,32 @@
 import {
+  AuthenticationGuard,
   type AuthenticatedSession,
   ContextController,
   CurrentSession,
   IDENTITY_STORE,
   IdentityModule,
+  PermissionsGuard,
   PublicController,
   RequirePermissions,
 } from '@exchanger/identity';
-import { type DynamicModule, Get, Module } from '@nestjs/common';
+import { type DynamicModule, Get, Module, UseGuards } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
-export interface HostAppOptions {
-  /** PostgreSQL for users, permissions and sessions (migrated at start). */
+export interface AppOptions {
+  /** PostgreSQL for users, permissions and sessions; the identity migrations run at start. */
   readonly databaseUrl: string;
   /** Redis for the session cache; omitted, process memory. */
   readonly redisUrl?: string;
+  /** Redis key prefix, so this app's keys never meet another's on a shared server. */
+  readonly namespace?: string;
+  /**
+   * true (default): the identity guards run on every route, and every controller declares
+   * its context. false: no global guards; controllers opt in with `@UseGuards`.
+   */
+  readonly globalGuards?: boolean;
 }
 
-/** A route of the `notes` context: every route here needs a `notes` session. */
+/** Every route here needs a `notes` session; the global guards check it. */
 @ContextController('notes', 'notes')
 class NotesController {
   @Get()
@@ -32,6 +41,11 @@ class NotesController {
   }
 }
 
+/** The same routes where the guards are not global: this controller applies them itself. */
+@ContextController('notes', 'notes')
+@UseGuards(AuthenticationGuard, PermissionsGuard)
+class GuardedNotesController extends NotesController {}
+
 @PublicController('health')
 class HealthController {
   @Get()
@@ -40,12 +54,12 @@ class HealthController {
   }
 }
 
-/** A NestJS app of its own that takes its users and sessions from the identity module. */
 @Module({})
-export class HostAppModule {
-  static forRoot(options: HostAppOptions): DynamicModule {
+export class AppModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    const globalGuards = options.globalGuards ?? true;
     return {
-      module: HostAppModule,
+      module: AppModule,
       imports: [
         TypeOrmModule.forRoot({
           type: 'postgres',
@@ -61,16 +75,16 @@ export class HostAppModule {
               defaultPermissions: ['notes:read'],
             },
           },
-          // Its own Redis namespace: its keys never meet another app's on a shared server.
-          namespace: 'notes',
+          namespace: options.namespace ?? 'notes',
           redis:
             options.redisUrl === undefined
               ? undefined
               : { url: options.redisUrl, commandTimeoutMs: 200 },
+          globalGuards,
         }),
         IdentityModule.forFeature({ context: 'notes', path: 'notes/auth', registration: true }),
       ],
-      controllers: [NotesController, HealthController],
+      controllers: [globalGuards ? NotesController : GuardedNotesController, HealthController],
     };
   }
 }
