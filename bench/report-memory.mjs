@@ -1,4 +1,4 @@
-/* global console, setInterval, clearInterval */
+/* global setInterval, clearInterval */
 // npm run bench:report: generates a report of REPORT_ROWS orders (default 1,000,000) through
 // the real AppModule and samples the process's RSS every 100 ms while it runs: memory must
 // stay flat however many rows there are (rows stream in batches into 1 MiB chunks). Builds
