@@ -1,5 +1,4 @@
 import { REQUEST_ID_HEADER } from '@exchanger/identity';
-import cookie from '@fastify/cookie';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -75,7 +74,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     }
     void drainBody(request.raw).then(() => done(null, payload));
   });
-  await app.register(cookie);
   if (config.http.apiDocs) setUpOpenApi(app);
   await app.init();
   await fastify.ready();

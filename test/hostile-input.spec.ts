@@ -72,6 +72,8 @@ describe('hostile input', () => {
   const figures = { tried: 0, serverErrors: 0, leaks: 0 };
   const secretsOfBob: string[] = [];
   let credentials: Credential[] = [];
+  /** The credentials of Alice's admin session (indexes into `credentials`). */
+  let staffCredentials = new Set<number>();
 
   let telegram: FakeTelegram;
   let databases: OwnDatabases;
@@ -115,6 +117,15 @@ describe('hostile input', () => {
       signedByProvider,
       { 'x-telegram-bot-api-secret-token': TEST_WEBHOOK_SECRET },
     ];
+    staffCredentials = new Set(
+      credentials.flatMap((given, index) =>
+        typeof given !== 'function' &&
+        (given.cookie === `admin_session=${aliceAdmin}` ||
+          given.authorization === `Bearer ${aliceAdmin}`)
+          ? [index]
+          : [],
+      ),
+    );
   });
   afterAll(async () => {
     console.info(
@@ -195,7 +206,13 @@ describe('hostile input', () => {
             ),
           ]);
           if (response.statusCode >= 500) figures.serverErrors++;
-          if (secretsOfBob.some((secret) => response.body.includes(secret))) figures.leaks++;
+          // Alice is staff: the admin panel answering her shows other users by design.
+          const staffSeeingUsers =
+            route.context === 'admin' &&
+            staffCredentials.has(credential) &&
+            response.statusCode < 300;
+          const leaked = secretsOfBob.some((secret) => response.body.includes(secret));
+          if (leaked && !staffSeeingUsers) figures.leaks++;
           expect(response.statusCode).toBeLessThan(500);
           if (response.statusCode >= 400) {
             expect(response.json()).toEqual({
@@ -206,7 +223,9 @@ describe('hostile input', () => {
             });
             expect(response.body).not.toMatch(/\n\s+at |SELECT |INSERT |QueryFailedError/);
           }
-          for (const secret of secretsOfBob) expect(response.body).not.toContain(secret);
+          if (!staffSeeingUsers) {
+            for (const secret of secretsOfBob) expect(response.body).not.toContain(secret);
+          }
         },
       ),
       { numRuns: RUNS * routes.length, seed: SEED, endOnFailure: true },
