@@ -3,32 +3,21 @@ import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
 import { eventually } from './support/eventually.js';
-import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
-import { TestSmtpServer } from './support/smtp.js';
-import { startTestApp } from './support/test-app.js';
+import { mailDeployment, type MailDeployment, type TestSmtpServer } from './support/smtp.js';
 import { cookieFor, logIn, registerUser, type TestUser } from './support/users.js';
 
 /** A deployment of its own: any other process's mail sender would take its mail. */
 describe('email verification', () => {
+  let deployment: MailDeployment;
   let smtp: TestSmtpServer;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    smtp = await new TestSmtpServer().start();
-    databases = await ownDatabases('verify');
-    app = await startTestApp({
-      ...databases.env,
-      SMTP_URL: smtp.url,
-      WEB_APP_URL: 'https://app.exchanger.test',
-    });
+    deployment = await mailDeployment('verify', { WEB_APP_URL: 'https://app.exchanger.test' });
+    ({ smtp, app } = deployment);
   });
-  afterAll(async () => {
-    await app.close();
-    await smtp.stop();
-    await databases.drop();
-  });
+  afterAll(() => deployment.close());
 
   async function mailsTo(address: string, count: number): Promise<ParsedMail[]> {
     await eventually(() => Promise.resolve(smtp.to(address).length >= count), 15_000);

@@ -8,9 +8,7 @@ import { AppContext, Database } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
 import { staff, staffWith } from './support/admin.js';
 import { eventually } from './support/eventually.js';
-import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
-import { TestSmtpServer } from './support/smtp.js';
-import { startTestApp } from './support/test-app.js';
+import { mailDeployment, type MailDeployment, type TestSmtpServer } from './support/smtp.js';
 import {
   cookieFor,
   logIn,
@@ -32,25 +30,16 @@ function notVerifying(mails: ParsedMail[]): ParsedMail[] {
 }
 
 describe('password reset by mail', () => {
+  let deployment: MailDeployment;
   let smtp: TestSmtpServer;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    smtp = await new TestSmtpServer().start();
-    databases = await ownDatabases('reset');
-    app = await startTestApp({
-      ...databases.env,
-      SMTP_URL: smtp.url,
-      WEB_APP_URL: 'https://app.exchanger.test',
-    });
+    deployment = await mailDeployment('reset', { WEB_APP_URL: 'https://app.exchanger.test' });
+    ({ smtp, app } = deployment);
   });
-  afterAll(async () => {
-    await app.close();
-    await smtp.stop();
-    await databases.drop();
-  });
+  afterAll(() => deployment.close());
 
   function identity(): DataSource {
     return app.get<DataSource>(getDataSourceToken(Database.Identity));
@@ -230,20 +219,15 @@ describe('password reset by mail', () => {
 });
 
 describe('mail while the SMTP server fails', () => {
+  let deployment: MailDeployment;
   let smtp: TestSmtpServer;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
 
   beforeAll(async () => {
-    smtp = await new TestSmtpServer().start();
-    databases = await ownDatabases('mail_outage');
-    app = await startTestApp({ ...databases.env, SMTP_URL: smtp.url });
+    deployment = await mailDeployment('mail_outage');
+    ({ smtp, app } = deployment);
   });
-  afterAll(async () => {
-    await app.close();
-    await smtp.stop();
-    await databases.drop();
-  });
+  afterAll(() => deployment.close());
 
   function outbox(
     userId: string,

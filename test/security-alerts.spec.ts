@@ -5,9 +5,7 @@ import type { DataSource } from 'typeorm';
 import { AppContext, Database } from '../src/common/app-context.js';
 import { staff } from './support/admin.js';
 import { eventually } from './support/eventually.js';
-import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
-import { TestSmtpServer } from './support/smtp.js';
-import { startTestApp } from './support/test-app.js';
+import { mailDeployment, type MailDeployment, type TestSmtpServer } from './support/smtp.js';
 import {
   cookieFor,
   PASSWORD,
@@ -18,21 +16,16 @@ import {
 
 /** A deployment of its own: any other process's mail sender would take its mail. */
 describe('security alerts by mail', () => {
+  let deployment: MailDeployment;
   let smtp: TestSmtpServer;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    smtp = await new TestSmtpServer().start();
-    databases = await ownDatabases('alerts');
-    app = await startTestApp({ ...databases.env, SMTP_URL: smtp.url });
+    deployment = await mailDeployment('alerts');
+    ({ smtp, app } = deployment);
   });
-  afterAll(async () => {
-    await app.close();
-    await smtp.stop();
-    await databases.drop();
-  });
+  afterAll(() => deployment.close());
 
   /** The subjects of the mail a user received, once `count` have arrived and nothing more came. */
   async function subjects(user: TestUser, count: number): Promise<string[]> {

@@ -1,6 +1,9 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SMTPServer } from 'smtp-server';
+import { ownDatabases } from './own-databases.js';
+import { startTestApp } from './test-app.js';
 
 /** How the server answers a mail for now. */
 export type SmtpMood =
@@ -77,4 +80,32 @@ export class TestSmtpServer {
   async restart(): Promise<void> {
     await this.start(this.port);
   }
+}
+
+/**
+ * A deployment of its own (four databases) whose mail goes to a test SMTP server: any other
+ * process on shared databases would run a mail sender and take its mail.
+ */
+export interface MailDeployment {
+  readonly smtp: TestSmtpServer;
+  readonly app: NestFastifyApplication;
+  close(): Promise<void>;
+}
+
+export async function mailDeployment(
+  label: string,
+  env: Record<string, string> = {},
+): Promise<MailDeployment> {
+  const smtp = await new TestSmtpServer().start();
+  const databases = await ownDatabases(label);
+  const app = await startTestApp({ ...databases.env, SMTP_URL: smtp.url, ...env });
+  return {
+    smtp,
+    app,
+    async close() {
+      await app.close();
+      await smtp.stop();
+      await databases.drop();
+    },
+  };
 }
