@@ -113,6 +113,8 @@ export class Outbox {
 export class OutboxRelay<Payload> {
   private readonly work: PeriodicWork;
   private flushing: Promise<void> | undefined;
+  /** The batch being delivered now, by a round or a flush: the other waits for it. */
+  private delivering: Promise<number> | undefined;
 
   constructor(
     private readonly outbox: Outbox,
@@ -141,8 +143,9 @@ export class OutboxRelay<Payload> {
   }
 
   /**
-   * Delivers everything due now and resolves when done, one flush at a time; a failure
-   * rejects (the messages stay for the relay's next round).
+   * Delivers everything due now and resolves when done — including a batch the relay's own
+   * round holds at that moment, which it waits for — one flush at a time; a failure rejects
+   * (the messages stay for the relay's next round).
    */
   flush(): Promise<void> {
     this.flushing ??= (async () => {
@@ -156,6 +159,9 @@ export class OutboxRelay<Payload> {
   }
 
   private deliverBatch(): Promise<number> {
-    return this.outbox.deliver(this.topic, this.receive);
+    this.delivering ??= this.outbox.deliver(this.topic, this.receive).finally(() => {
+      this.delivering = undefined;
+    });
+    return this.delivering;
   }
 }
