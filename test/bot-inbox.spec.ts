@@ -1,11 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fc from 'fast-check';
 import { Api } from 'grammy';
-import type { Update } from 'grammy/types';
+import type { Update, User } from 'grammy/types';
 import pg from 'pg';
 import request from 'supertest';
 import { Texts } from '../src/bot/texts.js';
 import { UpdateInbox } from '../src/bot/receive/update-inbox.js';
+import { receivedUpdate } from '../src/bot/understand/update-shape.js';
 import { RatesService } from '../src/web/index.js';
 import {
   botDatabase,
@@ -403,6 +404,105 @@ describe('the bot: modes and start-up', () => {
       await app.close();
     }
   }, 60_000);
+
+  it('handles a sender’s updates in order and each once, though Telegram delivers them out of order and twice', async () => {
+    const linking = await startBotApp(telegram, databases);
+    let user: User;
+    try {
+      await linking.get(RatesService).setRate('USD', 'EUR', '0.92');
+      ({ telegramUser: user } = await linkedUser(linking, telegram));
+    } finally {
+      await linking.close();
+    }
+    const before = telegram.sentTo(user.id).length;
+    const order = telegram.command(user, 'order');
+    const pair = telegram.textMessage(user, 'USD EUR');
+    const amount = telegram.textMessage(user, '100');
+    // One getUpdates answer carries the dialogue's three messages, the last first and two of
+    // them twice; they are stored together and four workers are free to take them at once.
+    telegram.enqueue(amount, order, pair, amount, order);
+    const app = await startBotApp(telegram, databases, {
+      BOT_MODE: 'polling',
+      BOT_UPDATE_CONCURRENCY: '4',
+    });
+    try {
+      await waitForMessages(telegram, user, before + 3);
+      await waitUntilIdle(app);
+      expect(seen(telegram, user).slice(before)).toEqual([
+        expect.stringMatching(/^Which currencies\?/),
+        expect.stringMatching(/^How much USD\?/),
+        'Exchange 100.00000000 USD for 92.00000000 EUR at 0.92000000?',
+      ]);
+      const handled: Array<{ count: number }> = await botDatabase(app).query(
+        `SELECT count(*)::int AS count FROM telegram_updates WHERE update_id = ANY($1) AND outcome = 'handled'`,
+        [[order, pair, amount].map((update) => update.update_id)],
+      );
+      expect(handled[0]?.count).toBe(3);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives an update up after 8 failed tries, waiting longer each time, and then handles its sender’s next', async () => {
+    // The bot is off here: nothing but this test takes updates from the inbox.
+    const app = await startTestApp({ ...databases.env });
+    const inbox = app.get(UpdateInbox);
+    const bot = botDatabase(app);
+    const user = telegramUser(telegram);
+    const failing = telegram.textMessage(user, 'fails');
+    const next = telegram.textMessage(user, 'next');
+    try {
+      for (const update of [failing, next]) {
+        const received = receivedUpdate(update);
+        if (typeof received === 'string') throw new Error(received);
+        await inbox.store(received);
+      }
+      const waits: number[] = [];
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        const handling = await inbox.handleNext((claimed) => {
+          // The sender's later update waits behind the failing one.
+          expect(claimed).toEqual(
+            expect.objectContaining({ updateId: failing.update_id, attempt }),
+          );
+          throw new Error(`broken handler, try ${attempt}`);
+        });
+        expect(handling?.outcome).toBe(attempt < 8 ? 'retry' : 'failed');
+        const [row]: Array<{ wait_ms: number; attempts: number }> = await bot.query(
+          `SELECT extract(epoch FROM available_at - now()) * 1000 AS wait_ms, attempts
+           FROM telegram_updates WHERE update_id = $1`,
+          [failing.update_id],
+        );
+        expect(row?.attempts).toBe(attempt);
+        if (attempt < 8) {
+          waits.push(Number(row?.wait_ms));
+          // Due again now, as if the wait had passed.
+          await bot.query('UPDATE telegram_updates SET available_at = now() WHERE update_id = $1', [
+            failing.update_id,
+          ]);
+        }
+      }
+      // 1 s, doubling: 1, 2, 4 … 64 s (less the milliseconds since it was scheduled).
+      waits.forEach((wait, index) => {
+        expect(wait).toBeGreaterThan(1_000 * 2 ** index - 2_000);
+        expect(wait).toBeLessThanOrEqual(1_000 * 2 ** index);
+      });
+      const [given]: Array<{ outcome: string; last_error: string }> = await bot.query(
+        'SELECT outcome, last_error FROM telegram_updates WHERE update_id = $1',
+        [failing.update_id],
+      );
+      expect(given).toEqual({
+        outcome: 'failed',
+        last_error: expect.stringContaining('broken handler, try 8'),
+      });
+      const taken = await inbox.handleNext((claimed) => {
+        expect(claimed.updateId).toBe(next.update_id);
+        return Promise.resolve({ outcome: 'handled' });
+      });
+      expect(taken?.outcome).toBe('handled');
+    } finally {
+      await app.close();
+    }
+  });
 
   it('keeps a dialogue across a restart (another process continues it)', async () => {
     const one = await startBotApp(telegram, databases);

@@ -142,6 +142,13 @@ describe('fake Telegram Bot API, driven by grammY', () => {
         [rawMethod(api, 'sendMessage')({ text: 'hi' }), 'Bad Request: chat_id is empty'],
         [api.sendMessage(123, 'hi'), 'Bad Request: chat not found'],
         [api.sendMessage(ann.id, 'x'.repeat(4097)), 'Bad Request: message is too long'],
+        // 33 two-byte characters: 66 bytes, over the 64 a button may carry.
+        [
+          api.sendMessage(ann.id, 'Pick', {
+            reply_markup: new InlineKeyboard().text('Too long', 'é'.repeat(33)),
+          }),
+          'Bad Request: BUTTON_DATA_INVALID',
+        ],
       ];
       for (const [call, description] of cases) {
         const error = await failureOf(call);
@@ -149,6 +156,11 @@ describe('fake Telegram Bot API, driven by grammY', () => {
         expect(error).toMatchObject({ error_code: 400, description });
       }
       expect(telegram.sentTo(ann.id)).toEqual([]);
+      // 64 bytes exactly is still a button.
+      await api.sendMessage(ann.id, 'Pick', {
+        reply_markup: new InlineKeyboard().text('Just fits', 'é'.repeat(32)),
+      });
+      expect(telegram.sentTo(ann.id)).toHaveLength(1);
     });
 
     it('stores the command list; refuses an invalid command name', async () => {
@@ -461,6 +473,18 @@ describe('fake Telegram Bot API, driven by grammY', () => {
       });
       expect(callbacksOnly.map((update) => update.callback_query?.data)).toEqual(['a']);
       expect(telegram.pendingUpdateCount).toBe(1);
+    });
+
+    it('delivers updates as a test queues them: out of order, and one twice', async () => {
+      const ann = telegram.createUser();
+      const first = telegram.textMessage(ann, 'first');
+      const second = telegram.textMessage(ann, 'second');
+      telegram.enqueue(second, first, second);
+      expect((await api.getUpdates()).map((update) => update.update_id)).toEqual([
+        second.update_id,
+        first.update_id,
+        second.update_id,
+      ]);
     });
 
     it('stop() ends a pending long poll at once', async () => {

@@ -241,7 +241,11 @@ export class FakeTelegram {
     };
   }
 
-  /** Makes updates pending: a waiting long poll receives them at once. */
+  /**
+   * Makes updates pending, in the order given: a waiting long poll receives them at once. A
+   * test may give them out of order or one twice, as Telegram delivers them over parallel
+   * webhook connections and again after an answer it did not get.
+   */
   enqueue(...updates: Update[]): void {
     for (const update of updates) this.queue.push(update);
   }
@@ -650,6 +654,8 @@ const SERVER_ERRORS: Record<number, string> = {
 
 /** Telegram's own limit on a message text. */
 const MAX_MESSAGE_LENGTH = 4096;
+/** Telegram's own limit on the data a button sends back. */
+const MAX_CALLBACK_DATA_BYTES = 64;
 
 function messageTextOf(params: Params): string {
   const messageText = text(params, 'text');
@@ -671,9 +677,20 @@ function inlineKeyboardOf(params: Params): InlineKeyboardMarkup | undefined {
   const rows = markup.inline_keyboard;
   if (!Array.isArray(rows) || !rows.every((row) => Array.isArray(row)))
     throw badRequest("can't parse inline keyboard button: InlineKeyboardButton must be an Array");
+  for (const button of rows.flat() as Array<Record<string, unknown>>) {
+    const data = button.callback_data;
+    if (data !== undefined && !isButtonData(data)) throw badRequest('BUTTON_DATA_INVALID');
+  }
   return rows.length === 0
     ? undefined
     : { inline_keyboard: rows as InlineKeyboardMarkup['inline_keyboard'] };
+}
+
+/** A button's `callback_data`: 1 to 64 bytes (bytes, not characters). */
+function isButtonData(data: unknown): boolean {
+  if (typeof data !== 'string') return false;
+  const bytes = Buffer.byteLength(data, 'utf8');
+  return bytes >= 1 && bytes <= MAX_CALLBACK_DATA_BYTES;
 }
 
 function botCommandOf(value: unknown): BotCommand {

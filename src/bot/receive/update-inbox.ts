@@ -112,8 +112,7 @@ export class UpdateInbox {
         if (handling.outcome === 'retry' || handling.outcome === 'failed') {
           await manager.query('ROLLBACK TO SAVEPOINT handling');
         }
-        await this.settle(manager, update, handling);
-        return handling;
+        return this.settle(manager, update, handling);
       },
     );
   }
@@ -128,11 +127,12 @@ export class UpdateInbox {
     );
   }
 
+  /** Records how handling ended; a retry past the last try ends as failed. */
   private async settle(
     manager: EntityManager,
     update: ClaimedUpdate,
     handling: Handling,
-  ): Promise<void> {
+  ): Promise<Handling> {
     if (handling.outcome === 'retry' && update.attempt < MAX_ATTEMPTS) {
       await retryLater(
         manager,
@@ -141,7 +141,7 @@ export class UpdateInbox {
         handling.error,
         handling.retryAfterMs ?? backoffDelayMs(update.attempt, RETRY),
       );
-      return;
+      return handling;
     }
     const failed = handling.outcome === 'retry' || handling.outcome === 'failed';
     // Once done with, the update is kept with its secrets masked (a link code in `/start CODE`).
@@ -159,5 +159,6 @@ export class UpdateInbox {
         masked,
       ],
     );
+    return failed ? { outcome: 'failed', error: handling.error } : handling;
   }
 }
