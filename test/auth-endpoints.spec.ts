@@ -38,6 +38,22 @@ describe('auth endpoints (web and admin)', () => {
   });
   afterAll(() => app.close());
 
+  it('keeps its logins working when another instance in the same process starts and closes', async () => {
+    // Nothing the login path needs may live in a process-wide registry the other instance
+    // could overwrite and then tear down.
+    const other = await startTestApp();
+    await other.close();
+    const user = await registerUser(app);
+    await http()
+      .post('/web/auth/login')
+      .send({ email: user.email, password: PASSWORD })
+      .expect(200);
+    await http()
+      .post('/admin/auth/login')
+      .send({ email: uniqueEmail('nobody'), password: PASSWORD })
+      .expect(401);
+  });
+
   describe('register', () => {
     it('creates the user, logs them in with an HttpOnly Lax cookie on /web, and never returns the hash', async () => {
       const email = uniqueEmail();

@@ -38,9 +38,10 @@ for (const [from, to] of JSON.parse(process.env.REPORT_PERIODS ?? '[]')) {
   const sampler = setInterval(() => (peak = Math.max(peak, reachable())), 25);
   await reports.generate(id);
   clearInterval(sampler);
-  const [{ row_count: rows }] = await admin.query('SELECT row_count::int FROM reports WHERE id = $1', [
-    id,
-  ]);
+  const [{ row_count: rows }] = await admin.query(
+    'SELECT row_count::int FROM reports WHERE id = $1',
+    [id],
+  );
   console.log(JSON.stringify({ rows, heldBytes: peak - before }));
 }
 await app.close();

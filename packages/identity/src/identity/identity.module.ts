@@ -1,6 +1,5 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { ORIGIN_GUARD_OPTIONS, OriginGuard } from '../common/http/origin.guard.js';
 import { dataSourceProvider } from '../database/data-source-ref.js';
 import type { NamespacedStore } from '../redis/index.js';
@@ -9,12 +8,10 @@ import { AuthService } from './auth.service.js';
 import { type AuthRoutesOptions, authControllerFor } from './http/auth.controller.js';
 import {
   AuthenticationGuard,
-  LoginBodyGuard,
   PermissionsGuard,
   RouteRules,
   UNDECLARED_ROUTES,
 } from './http/guards.js';
-import { passwordLoginFor } from './http/password-login.js';
 import { emailVerificationControllerFor } from './http/email-verification.controller.js';
 import { passwordResetControllerFor } from './http/password-reset.controller.js';
 import { RouteContextAudit } from './http/route-context-audit.js';
@@ -113,7 +110,6 @@ export class IdentityModule extends IdentityModuleBase {
       global: extras.isGlobal !== false,
       imports: [
         optionsModule,
-        PassportModule,
         DiscoveryModule,
         SessionModule.forRootAsync({
           dataSource: extras.dataSource,
@@ -149,7 +145,6 @@ export class IdentityModule extends IdentityModuleBase {
         OriginGuard,
         AuthenticationGuard,
         PermissionsGuard,
-        LoginBodyGuard,
         {
           provide: ORIGIN_GUARD_OPTIONS,
           inject: [IDENTITY_OPTIONS],
@@ -196,11 +191,10 @@ export class IdentityModule extends IdentityModuleBase {
 
   /** The auth routes of one context, mounted by the application that serves it. */
   static forFeature(routes: AuthRoutesOptions): DynamicModule {
-    const password = routes.passwordLogin === false ? undefined : passwordLoginFor(routes.context);
     return {
       module: IdentityRoutesModule,
       controllers: [
-        authControllerFor(routes, password?.guard),
+        authControllerFor(routes),
         ...(routes.passwordReset === true
           ? [passwordResetControllerFor(routes.context, routes.path)]
           : []),
@@ -208,7 +202,6 @@ export class IdentityModule extends IdentityModuleBase {
           ? [emailVerificationControllerFor(routes.context, routes.path)]
           : []),
       ],
-      providers: password === undefined ? [] : [password.strategy],
     };
   }
 }

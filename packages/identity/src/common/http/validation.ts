@@ -15,3 +15,6 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
   });
 }
+
+/** What the package's own routes validate with, whether or not the host installs a pipe. */
+export const VALID = createValidationPipe();

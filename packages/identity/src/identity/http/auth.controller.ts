@@ -1,6 +1,5 @@
 import {
   Body,
-  type CanActivate,
   Delete,
   Get,
   HttpCode,
@@ -13,10 +12,9 @@ import {
   Req,
   Res,
   type Type,
-  UseGuards,
 } from '@nestjs/common';
 import { AllowAnonymous, ContextController } from '../../common/http/route-context.js';
-import { createValidationPipe } from '../../common/http/validation.js';
+import { VALID } from '../../common/http/validation.js';
 import { type ClientInfo, isSessionId, SessionService } from '../../session/index.js';
 import { AuthService, type LoggedIn } from '../auth.service.js';
 import {
@@ -24,12 +22,7 @@ import {
   type IdentityContextOptions,
   type ResolvedIdentityOptions,
 } from '../identity.options.js';
-import {
-  type AuthenticatedSession,
-  Client,
-  CurrentSession,
-  LoggedInUser,
-} from './authenticated.js';
+import { type AuthenticatedSession, Client, CurrentSession } from './authenticated.js';
 import {
   ChangePasswordDto,
   CredentialsDto,
@@ -37,7 +30,6 @@ import {
   SessionIdParams,
   SessionPageQuery,
 } from './dto.js';
-import { LoginBodyGuard } from './guards.js';
 import type { IdentityRequest } from './identity-request.js';
 import { clearSessionCookie, presentedToken, setSessionCookie } from './session-token.js';
 import { sessionSummaryView, sessionView, userView } from './views.js';
@@ -51,7 +43,6 @@ interface Reply {
  * Bodies and parameters are validated here, whatever pipes the host installs: unknown
  * fields are refused, and the message names each field.
  */
-const VALID = createValidationPipe();
 /** Where a page of sessions names the next one (the body stays a plain list). */
 const NEXT_CURSOR_HEADER = 'x-next-cursor';
 
@@ -73,13 +64,9 @@ export interface AuthRoutesOptions {
 
 /**
  * The auth routes of one context: who am I, my sessions, logging out; with
- * passwords, login and password change; optionally registration. `passwordGuard` is the
- * context's Passport guard (see passwordLoginFor).
+ * passwords, login and password change; optionally registration.
  */
-export function authControllerFor(
-  routes: AuthRoutesOptions,
-  passwordGuard: Type<CanActivate> | undefined,
-): Type {
+export function authControllerFor(routes: AuthRoutesOptions): Type {
   const { context } = routes;
 
   @ContextController(context, routes.path)
@@ -181,16 +168,18 @@ export function authControllerFor(
   }
 
   if (routes.passwordLogin === false) return named(SessionRoutes, context);
-  if (passwordGuard === undefined) throw new Error('Password routes need their guard');
-  const checkPassword = passwordGuard;
 
   class PasswordRoutes extends SessionRoutes {
     /** Log in with email and password; sets the session cookie */
     @Post('login')
     @AllowAnonymous()
-    @UseGuards(LoginBodyGuard, checkPassword)
     @HttpCode(HttpStatus.OK)
-    login(@LoggedInUser() loggedIn: LoggedIn, @Res({ passthrough: true }) reply: Reply) {
+    async login(
+      @Body(VALID) body: CredentialsDto,
+      @Res({ passthrough: true }) reply: Reply,
+      @Client() client: ClientInfo,
+    ) {
+      const loggedIn = await this.auth.login(context, body.email, body.password, client);
       return this.started(loggedIn, reply);
     }
 

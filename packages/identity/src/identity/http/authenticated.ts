@@ -2,7 +2,6 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { ClientInfo } from '../../session/index.js';
 import { clientRequestIdOf } from '../../common/http/request-id.js';
 import { validAddress } from '../client-address.js';
-import type { LoggedIn } from '../auth.service.js';
 import type { AuthenticatedSession, IdentityRequest } from './identity-request.js';
 
 export type { AuthenticatedSession } from './identity-request.js';
@@ -20,16 +19,6 @@ export const CurrentSession = createParamDecorator(
 export const CurrentSessionIfAny = createParamDecorator(
   (_: unknown, context: ExecutionContext): AuthenticatedSession | undefined =>
     context.switchToHttp().getRequest<IdentityRequest>().authenticated,
-);
-
-/** The login a password guard accepted (login routes). */
-export const LoggedInUser = createParamDecorator(
-  (_: unknown, context: ExecutionContext): LoggedIn => {
-    const login = context.switchToHttp().getRequest<IdentityRequest>().login;
-    if (login === undefined)
-      throw new Error('LoggedInUser used on a route without a password guard');
-    return login;
-  },
 );
 
 /**

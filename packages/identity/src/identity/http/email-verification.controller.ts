@@ -1,6 +1,7 @@
 import { Body, HttpCode, HttpStatus, Post, type Type } from '@nestjs/common';
 import { IsString, Length } from 'class-validator';
 import { AllowAnonymous, ContextController } from '../../common/http/route-context.js';
+import { VALID } from '../../common/http/validation.js';
 import type { ClientInfo } from '../../session/index.js';
 import { EmailVerification } from '../email-verification.service.js';
 import { type AuthenticatedSession, Client, CurrentSession } from './authenticated.js';
@@ -20,7 +21,10 @@ export function emailVerificationControllerFor(context: string, path: string): T
     @Post('verify-email')
     @AllowAnonymous()
     @HttpCode(HttpStatus.NO_CONTENT)
-    async verify(@Body() body: EmailVerificationDto, @Client() client: ClientInfo): Promise<void> {
+    async verify(
+      @Body(VALID) body: EmailVerificationDto,
+      @Client() client: ClientInfo,
+    ): Promise<void> {
       await this.verification.verify(body.token, client);
     }
 

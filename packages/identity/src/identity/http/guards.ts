@@ -14,10 +14,8 @@ import {
   ROUTE_CONTEXT,
   SESSION_OPTIONAL,
 } from '../../common/http/route-context.js';
-import { createValidationPipe } from '../../common/http/validation.js';
 import { SessionService } from '../../session/index.js';
 import { IDENTITY_OPTIONS, type ResolvedIdentityOptions } from '../identity.options.js';
-import { CredentialsDto } from './dto.js';
 import type { IdentityRequest } from './identity-request.js';
 import { clearSessionCookie, presentedToken, setSessionCookie } from './session-token.js';
 
@@ -129,21 +127,6 @@ export class PermissionsGuard implements CanActivate {
     const missing = required.filter((permission) => !session.user.permissions.includes(permission));
     if (missing.length > 0)
       throw new ForbiddenException(`Missing permission: ${missing.join(', ')}`);
-    return true;
-  }
-}
-
-/**
- * Guards run before pipes, so the login body is validated here, ahead of the password
- * check: `{}` is a 400 naming the fields, not a 401.
- */
-@Injectable()
-export class LoginBodyGuard implements CanActivate {
-  private readonly pipe = createValidationPipe();
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<IdentityRequest>();
-    await this.pipe.transform(request.body ?? {}, { type: 'body', metatype: CredentialsDto });
     return true;
   }
 }

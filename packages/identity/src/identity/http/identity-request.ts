@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { LoggedIn } from '../auth.service.js';
 import type { ValidatedSession } from '../../session/index.js';
 
 /** The session behind a request, with where its token came from. */
@@ -24,6 +23,4 @@ export interface IdentityRequest {
   readonly body?: unknown;
   /** Set by the authentication guard when the request presents a valid session. */
   authenticated?: AuthenticatedSession;
-  /** Set by the password guard on login routes. */
-  login?: LoggedIn;
 }

@@ -1,6 +1,7 @@
 import { Body, HttpCode, HttpStatus, Post, type Type } from '@nestjs/common';
 import { IsEmail, IsString, Length, MaxLength } from 'class-validator';
 import { AllowAnonymous, ContextController } from '../../common/http/route-context.js';
+import { VALID } from '../../common/http/validation.js';
 import { Client } from './authenticated.js';
 import type { ClientInfo } from '../../session/index.js';
 import { PasswordReset } from '../password-reset.service.js';
@@ -33,7 +34,7 @@ export function passwordResetControllerFor(context: string, path: string): Type 
     @AllowAnonymous()
     @HttpCode(HttpStatus.ACCEPTED)
     async request(
-      @Body() body: PasswordResetRequestDto,
+      @Body(VALID) body: PasswordResetRequestDto,
       @Client() client: ClientInfo,
     ): Promise<{ accepted: true }> {
       await this.reset.request(context, body.email, client);
@@ -45,7 +46,7 @@ export function passwordResetControllerFor(context: string, path: string): Type 
     @AllowAnonymous()
     @HttpCode(HttpStatus.NO_CONTENT)
     async confirm(
-      @Body() body: PasswordResetConfirmDto,
+      @Body(VALID) body: PasswordResetConfirmDto,
       @Client() client: ClientInfo,
     ): Promise<void> {
       await this.reset.confirm(context, body.token, body.newPassword, client);
