@@ -2,6 +2,7 @@ import { UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
 import type { Message } from 'grammy/types';
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
 import { RatesService } from '../src/web/index.js';
@@ -278,7 +279,7 @@ describe('the bot: commands, orders and notifications', () => {
   });
 
   it('obeys the telegram-context permissions: without orders:write no order, with orders:read the list', async () => {
-    const { web, telegramUser: hal } = await linkedUser(app, telegram);
+    const { web, webToken, telegramUser: hal } = await linkedUser(app, telegram);
     await app.get(UsersService).revokePermission(web.id, AppContext.Telegram, 'orders:write');
     expect(await ask(hal, 'order', 'USD EUR 5')).toBe(
       'You do not have the permission orders:write here.',
@@ -286,14 +287,34 @@ describe('the bot: commands, orders and notifications', () => {
     expect(await ask(hal, 'orders')).toMatch(/no orders yet/);
     await app.get(UsersService).revokePermission(web.id, AppContext.Telegram, 'orders:read');
     expect(await ask(hal, 'orders')).toBe('You do not have the permission orders:read here.');
-    // The web context keeps its own permissions.
-    expect(await app.get(UsersService).get(web.id)).toBeDefined();
+    // The web context keeps its own permissions: the same user still orders and lists there.
+    const webCookie = cookieFor(AppContext.Web, webToken);
+    await http()
+      .post('/web/orders')
+      .set('Cookie', webCookie)
+      .send({ fromCurrency: 'USD', toCurrency: 'EUR', amount: '5' })
+      .expect(201);
+    expect(
+      (await http().get('/web/orders').set('Cookie', webCookie).expect(200)).body,
+    ).toHaveLength(1);
   });
 
   it('records every message and command: direction, command, arguments, result, duration', async () => {
     const { telegramUser: ida } = await linkedUser(app, telegram);
     await ask(ida, 'rates', 'USD EUR');
     await ask(ida, 'rates', 'USD');
+    // /orders reads the orders table; another transaction holds it for 600 ms meanwhile, so
+    // the command takes at least that long, and its recorded duration must say so.
+    const holder = webDatabase(app).createQueryRunner();
+    await holder.startTransaction();
+    await holder.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    const asked = Date.now();
+    const listed = ask(ida, 'orders');
+    await sleep(600);
+    await holder.commitTransaction();
+    await holder.release();
+    await listed;
+    const wallMs = Date.now() - asked;
     await say(ida, 'just text');
     await waitUntilIdle(app);
     const bot = botDatabase(app);
@@ -314,8 +335,13 @@ describe('the bot: commands, orders and notifications', () => {
       { command: 'button', parameters: { data: expect.stringMatching(/^lc:/) }, result: 'ok' },
       { command: 'rates', parameters: { args: 'USD EUR' }, result: 'ok' },
       { command: 'rates', parameters: { args: 'USD' }, result: 'usage' },
+      { command: 'orders', parameters: { args: '' }, result: 'ok' },
     ]);
-    for (const { duration_ms } of commands) expect(duration_ms).toBeGreaterThanOrEqual(0);
+    const held = commands.find((command) => command.command === 'orders')?.duration_ms ?? 0;
+    expect(held).toBeGreaterThanOrEqual(550);
+    expect(held).toBeLessThanOrEqual(wallMs);
+    for (const { command, duration_ms } of commands)
+      if (command !== 'orders') expect(duration_ms).toBeLessThan(held);
     const messages: Array<{ direction: string; message_type: string }> = await bot.query(
       `SELECT m.direction, m.message_type FROM messages m JOIN conversations c ON c.id = m.conversation_id
        WHERE c.telegram_user_id = $1 ORDER BY m.sent_at, m.direction`,
@@ -327,6 +353,8 @@ describe('the bot: commands, orders and notifications', () => {
       { direction: 'out', message_type: 'sendMessage' },
       { direction: 'in', message_type: 'callback_query' },
       { direction: 'out', message_type: 'editMessageText' },
+      { direction: 'in', message_type: 'command' },
+      { direction: 'out', message_type: 'sendMessage' },
       { direction: 'in', message_type: 'command' },
       { direction: 'out', message_type: 'sendMessage' },
       { direction: 'in', message_type: 'command' },
