@@ -1,5 +1,4 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SETTINGS_REFRESH_MS } from '../src/admin/settings/admin-settings.js';
 import { Database } from '../src/common/app-context.js';
 import { Permission } from '../src/common/permissions.js';
@@ -231,7 +230,6 @@ describe('admin: rates, settings and configurations', () => {
       const response = await call.set('Cookie', other.cookie).expect(403);
       expect(response.body.message).toBe(`Missing permission: ${permission}`);
     }
-    await sleep(0);
     const rows: Array<{ count: number }> = await database(app, Database.Web).query(
       `SELECT count(*)::int AS count FROM exchange_rates WHERE from_currency = $1 AND rate = 9.8`,
       [FROM],

@@ -1,8 +1,18 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { AppContext } from '../src/common/app-context.js';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AppContext, Database } from '../src/common/app-context.js';
 import { textsIn } from '../src/bot/texts.js';
-import { linkedUser, seen, startBotApp, waitForMessages } from './support/bot.js';
+import {
+  botDatabase,
+  linkedUser,
+  seen,
+  startBotApp,
+  waitForMessages,
+  waitUntilIdle,
+} from './support/bot.js';
+import { eventually } from './support/eventually.js';
 import { FakeTelegram } from './support/fake-telegram.js';
 import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { cookieFor, PASSWORD } from './support/users.js';
@@ -26,6 +36,27 @@ describe('the bot: security alerts in the linked chat', () => {
     await databases.drop();
   });
 
+  /**
+   * Waits until the bot has read every security event of the user that could be an alert
+   * (its cursor is past the newest) and has sent all it queued.
+   */
+  async function alertsDone(userId: string): Promise<void> {
+    const [newest]: Array<{ id: string }> = await app
+      .get<DataSource>(getDataSourceToken(Database.Identity))
+      .query(
+        `SELECT max(id)::text AS id FROM security_events
+         WHERE user_id = $1 AND event_type IN ('login.succeeded', 'telegram.linked')`,
+        [userId],
+      );
+    await eventually(async () => {
+      const [cursor]: Array<{ id: string | null }> = await botDatabase(app).query(
+        `SELECT value ->> 'eventId' AS id FROM bot_state WHERE key = 'alerts_cursor'`,
+      );
+      return cursor?.id != null && BigInt(cursor.id) >= BigInt(newest?.id ?? '0');
+    }, 30_000);
+    await waitUntilIdle(app);
+  }
+
   /** A sign-in from a device the user never used. */
   async function signInFromNewDevice(email: string): Promise<void> {
     await http()
@@ -45,7 +76,7 @@ describe('the bot: security alerts in the linked chat', () => {
       /^Security alert \(.+ UTC\): your account was signed into from a new device or address\./,
     );
     // Nothing more: each event alerts once.
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    await alertsDone(web.id);
     expect(seen(telegram, telegramUser)).toEqual([en.linked, linked.text, changed.text]);
   }, 60_000);
 
@@ -57,8 +88,7 @@ describe('the bot: security alerts in the linked chat', () => {
       .send({ alerts: { telegram: false } })
       .expect(200);
     await signInFromNewDevice(web.email);
-    // Past the events' settling time and a round of the bot.
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    await alertsDone(web.id);
     expect(seen(telegram, telegramUser)).toEqual([en.linked]);
   }, 60_000);
 });

@@ -368,7 +368,10 @@ describe('the bot: modes and start-up', () => {
     try {
       telegram.enqueue(telegram.textMessage(user, 'once more'));
       await waitForMessages(telegram, user, 3);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Everything Telegram had is confirmed and handled: had the restart taken an old update
+      // again, its answer would be among the user's messages by now.
+      await waitFor(() => telegram.pendingUpdateCount === 0);
+      await waitUntilIdle(again);
       expect(seen(telegram, user)).toHaveLength(3);
       expect(((await stateOf(again, 'polling_offset')) as { offset: number }).offset).toBe(
         offset.offset + 1,

@@ -1,4 +1,4 @@
-import { SessionService, UsersService } from '@exchanger/identity';
+import { PasswordReset, SessionService, UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { ParsedMail } from 'mailparser';
@@ -165,7 +165,7 @@ describe('password reset by mail', () => {
     await app.get(UsersService).updateAccount(user.id, { disabled: true });
     await confirm(token).expect(400);
     await requestReset(user.email).expect(202);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await app.get(PasswordReset).settled();
     const queued: Array<{ count: number }> = await identity().query(
       `SELECT count(*)::int AS count FROM mail_outbox WHERE user_id = $1 AND kind = 'password-reset'`,
       [user.id],

@@ -1,5 +1,6 @@
 import {
   BadRequestException,
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
@@ -38,7 +39,10 @@ const RESET_LIMITS = { perAddress: 10, perAccount: 3, windowMs: 3_600_000 };
  * `password.reset` and mails "your password was changed", in one transaction.
  */
 @Injectable()
-export class PasswordReset {
+export class PasswordReset implements BeforeApplicationShutdown {
+  /** Resets answered already and still being issued (the answer does not wait for them). */
+  private readonly issuing = new Set<Promise<void>>();
+
   private readonly logger = new Logger('PasswordReset');
 
   constructor(
@@ -66,9 +70,22 @@ export class PasswordReset {
     if (!verdict.allowed) {
       throw new TooManyRequestsException('Too many reset requests', verdict.retryAfterSeconds);
     }
-    void this.issue(context, email, client, mail).catch((error: unknown) => {
-      this.logger.warn(`a password reset was not issued: ${errorText(error)}`);
-    });
+    const issuing = this.issue(context, email, client, mail)
+      .catch((error: unknown) => {
+        this.logger.warn(`a password reset was not issued: ${errorText(error)}`);
+      })
+      .finally(() => this.issuing.delete(issuing));
+    this.issuing.add(issuing);
+  }
+
+  /** Resolves once every reset requested so far is issued (or refused); shutdown waits for it. */
+  async settled(): Promise<void> {
+    await Promise.all(this.issuing);
+  }
+
+  /** Before the connections close, so that a reset being issued commits. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.settled();
   }
 
   /** Sets the new password with a mailed token; 400 when the token is not good. */
