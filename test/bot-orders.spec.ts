@@ -2,11 +2,12 @@ import { UsersService } from '@exchanger/identity';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createClient } from '@redis/client';
 import type { Message } from 'grammy/types';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
-import { RatesService } from '../src/web/index.js';
-import { Texts } from '../src/bot/texts.js';
+import { RatesService, WebSettings } from '../src/web/index.js';
+import { Texts, textsIn } from '../src/bot/texts.js';
 import {
   botDatabase,
   deliver,
@@ -297,6 +298,40 @@ describe('the bot: commands, orders and notifications', () => {
     expect(
       (await http().get('/web/orders').set('Cookie', webCookie).expect(200)).body,
     ).toHaveLength(1);
+  });
+
+  it('refuses the order of a user whose email is not verified while staff require it, saying why in the user’s language', async () => {
+    const settings = app.get(WebSettings);
+    const { webToken, telegramUser: ivy } = await linkedUser(
+      app,
+      telegram,
+      telegram.createUser({
+        id: 900_000_000 + Math.floor(Math.random() * 1e8),
+        language_code: 'ru',
+      }),
+    );
+    await settings.set('orders.requireVerifiedEmail', true, randomUUID());
+    try {
+      await ask(ivy, 'order', 'USD EUR 5');
+      const question = telegram.sentTo(ivy.id).at(-1) as Message;
+      const [confirm] = question.reply_markup?.inline_keyboard[0] ?? [];
+      const answered = telegram.callbackAnswers.length;
+      await deliver(
+        telegram,
+        telegram.callbackQuery(ivy, question, (confirm as { callback_data: string }).callback_data),
+      );
+      await waitUntilIdle(app);
+      expect(telegram.callbackAnswers.slice(answered)).toEqual([
+        expect.objectContaining({ text: textsIn('ru').emailNotVerified, showAlert: true }),
+      ]);
+      const orders = await http()
+        .get('/web/orders')
+        .set('Cookie', cookieFor(AppContext.Web, webToken))
+        .expect(200);
+      expect(orders.body).toEqual([]);
+    } finally {
+      await settings.set('orders.requireVerifiedEmail', false, randomUUID());
+    }
   });
 
   it('records every message and command: direction, command, arguments, result, duration', async () => {

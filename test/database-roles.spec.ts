@@ -120,7 +120,7 @@ describe('database roles of the compose stack', () => {
     });
   });
 
-  it('lets the admin role read the web data it reports on and add rates, nothing more', async () => {
+  it('lets the admin role read the web data it reports on, add rates and change web settings, nothing more', async () => {
     await asRole('admin', 'exchanger_web', async (client) => {
       await client.query('SELECT count(*) FROM orders');
       await client.query('SELECT count(*) FROM transactions');
@@ -129,6 +129,11 @@ describe('database roles of the compose stack', () => {
       );
       await client.query(`INSERT INTO outbox (topic, payload) VALUES ('admin.audit', '{}')`);
       await client.query(`DELETE FROM outbox WHERE topic = 'admin.audit'`);
+      await client.query(
+        `INSERT INTO web_settings (key, value) VALUES ('probe.roles', 'true')
+         ON CONFLICT (key) DO UPDATE SET value = 'false'`,
+      );
+      await expect(client.query('DELETE FROM web_settings')).rejects.toThrow(/permission denied/);
       await expect(client.query(`UPDATE orders SET status = 'completed'`)).rejects.toThrow(
         /permission denied/,
       );

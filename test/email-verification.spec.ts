@@ -2,9 +2,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ParsedMail } from 'mailparser';
 import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
+import { RatesService } from '../src/web/index.js';
+import { auditRows, staff } from './support/admin.js';
 import { eventually } from './support/eventually.js';
 import { mailDeployment, type MailDeployment, type TestSmtpServer } from './support/smtp.js';
 import { cookieFor, logIn, registerUser, type TestUser } from './support/users.js';
+
+const KEY = 'orders.requireVerifiedEmail';
 
 /** A deployment of its own: any other process's mail sender would take its mail. */
 describe('email verification', () => {
@@ -100,5 +104,53 @@ describe('email verification', () => {
       .send({ token: 'B'.repeat(43) })
       .expect(400);
     expect(unknown.body.message).toContain('token is unknown, used or expired');
+  });
+
+  it('lets staff make orders need a verified email (a web setting, audited once); the refusal says why, and verifying lifts it', async () => {
+    await app.get(RatesService).setRate('USD', 'EUR', '0.92');
+    const admin = await staff(app);
+    const user = await registerUser(app, 'verify');
+    const token = tokenOf((await mailsTo(user.email, 1))[0]);
+    const cookie = await signedIn(user);
+    const order = () =>
+      http()
+        .post('/web/orders')
+        .set('Cookie', cookie)
+        .send({ fromCurrency: 'USD', toCurrency: 'EUR', amount: '5' });
+    const setting = () => http().put(`/admin/settings/${KEY}`).set('Cookie', admin.cookie);
+
+    // Off by default: an unverified user orders.
+    await order().expect(201);
+    const listed = await http().get('/admin/settings').set('Cookie', admin.cookie).expect(200);
+    expect(listed.body).toContainEqual(
+      expect.objectContaining({ key: KEY, value: false, default: false, application: 'web' }),
+    );
+    const bad = await setting().send({ value: 'yes' }).expect(400);
+    expect(bad.body.message).toBe(`${KEY}: must be true or false`);
+    await setting().send({ value: true }).expect(204);
+    expect(await auditRows(app, { resourceId: KEY })).toEqual([
+      expect.objectContaining({
+        admin_id: admin.user.id,
+        action: 'setting.changed',
+        old_values: { value: false },
+        new_values: { value: true },
+        source: 'web',
+      }),
+    ]);
+
+    const refused = await order().expect(403);
+    expect(refused.body).toEqual(
+      expect.objectContaining({
+        statusCode: 403,
+        code: 'email_not_verified',
+        message: expect.stringMatching(/^Placing orders needs a verified email address/),
+      }),
+    );
+    const orders = await http().get('/web/orders').set('Cookie', cookie).expect(200);
+    expect(orders.body).toHaveLength(1);
+
+    await http().post('/web/auth/verify-email').send({ token }).expect(204);
+    await order().expect(201);
+    await setting().send({ value: false }).expect(204);
   });
 });

@@ -9,10 +9,11 @@ import { OrdersService } from './orders/orders.service.js';
 import { RatesService } from './rates/rates.service.js';
 import { WEB_OUTBOX_PROVIDER, WebOutbox } from './records/web-outbox.js';
 import { WebRecords } from './records/web-records.js';
+import { WebSettings } from './settings/web-settings.js';
 
 /**
  * The web application's services without its routes: rates, orders and analytics on the
- * web database and cache, read-only record streams (reports), order events and its outbox (audit messages). WebModule
+ * web database and cache, read-only record streams (reports), its run-time settings, order events and its outbox (audit messages). WebModule
  * serves them over HTTP; another application (the admin, the bot) imports this module to
  * use them without mounting any web route. One instance per process.
  */
@@ -27,8 +28,17 @@ import { WebRecords } from './records/web-records.js';
     OrderEvents,
     AnalyticsService,
     WebRecords,
+    WebSettings,
     WEB_OUTBOX_PROVIDER,
   ],
-  exports: [RatesService, OrdersService, OrderEvents, AnalyticsService, WebRecords, WebOutbox],
+  exports: [
+    RatesService,
+    OrdersService,
+    OrderEvents,
+    AnalyticsService,
+    WebRecords,
+    WebSettings,
+    WebOutbox,
+  ],
 })
 export class WebServicesModule {}

@@ -5,8 +5,10 @@ import { IsDefined } from 'class-validator';
 import { AppContext } from '../../common/app-context.js';
 import { AppController } from '../../common/http/app-controller.js';
 import { Permission } from '../../common/permissions.js';
+import { isWebSettingKey, WebSettings } from '../../web/index.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
-import type { Actor } from '../audit/audit-entry.js';
+import { type Actor, auditEntry } from '../audit/audit-entry.js';
+import { AuditTrail } from '../audit/audit-trail.js';
 import { StepUpGuard } from '../step-up/step-up.guard.js';
 import { AdminSettings, SETTINGS_REFRESH_MS } from './admin-settings.js';
 
@@ -16,18 +18,29 @@ export class SettingValueDto {
   value!: unknown;
 }
 
+/**
+ * Every run-time setting staff may change: the admin application's own (AdminSettings) and
+ * the web application's (changed through its services, audited in its database).
+ */
 @AppController(AppContext.Admin, 'settings')
 @RequirePermissions(Permission.SettingsManage)
 export class SettingsController {
-  constructor(private readonly settings: AdminSettings) {}
+  constructor(
+    private readonly settings: AdminSettings,
+    private readonly web: WebSettings,
+    private readonly audit: AuditTrail,
+  ) {}
 
   @Get()
   @ApiOperation({
     summary: 'Every setting: value, default, description and schema',
-    description: `A change applies in every process within ${SETTINGS_REFRESH_MS / 1000} seconds.`,
+    description: `A change of an admin setting applies in every process within ${SETTINGS_REFRESH_MS / 1000} seconds; of a web setting (\`application: "web"\`), from the next request on.`,
   })
-  list() {
-    return this.settings.list();
+  async list() {
+    return [
+      ...this.settings.list().map((setting) => ({ ...setting, application: AppContext.Admin })),
+      ...(await this.web.list()).map((setting) => ({ ...setting, application: AppContext.Web })),
+    ];
   }
 
   @Put(':key')
@@ -39,6 +52,18 @@ export class SettingsController {
     @Body() body: SettingValueDto,
     @CurrentActor() actor: Actor,
   ) {
-    await this.settings.set(key, body.value, actor);
+    if (!isWebSettingKey(key)) return this.settings.set(key, body.value, actor);
+    await this.web.set(key, body.value, actor.id, (manager, before, after) =>
+      this.audit.inWeb(
+        manager,
+        auditEntry(actor, {
+          action: 'setting.changed',
+          resourceType: 'setting',
+          resourceId: key,
+          oldValues: { value: before },
+          newValues: { value: after },
+        }),
+      ),
+    );
   }
 }

@@ -60,6 +60,8 @@ export const en = {
     `The rate changed: ${quote.from}/${quote.to} is now ${currentRate}, not ${quote.rate}. Nothing was placed; send /order again.`,
   cancelled: (order: OrderView) => `Order ${order.id} cancelled.`,
   refused: (message: string) => `Not done: ${message}`,
+  emailNotVerified:
+    'Not done: placing orders needs a verified email address. Open the link in the verification mail we sent you, or ask for a new one on the website.',
   badAmount: 'Not done: the amount must be a positive number like 100.50',
   amountTooLarge: 'Not done: the amount is too large',
   notifications: (on: boolean): string =>

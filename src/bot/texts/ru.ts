@@ -71,6 +71,8 @@ export const ru: BotTexts = {
     `Курс изменился: ${quote.from}/${quote.to} теперь ${currentRate}, а не ${quote.rate}. Заявка не создана; отправьте /order ещё раз.`,
   cancelled: (order: OrderView) => `Заявка ${order.id} отменена.`,
   refused: (message: string) => `Не выполнено: ${message}`,
+  emailNotVerified:
+    'Не выполнено: для заказов нужен подтверждённый адрес почты. Откройте ссылку из письма с подтверждением или запросите новое письмо на сайте.',
   badAmount: 'Не выполнено: сумма должна быть положительным числом, например 100.50',
   amountTooLarge: 'Не выполнено: сумма слишком велика',
   notifications: (on: boolean): string =>

@@ -10,6 +10,7 @@ import { InjectTtlCache, type TtlCache } from '../../redis/index.js';
 import {
   canonicalAmount,
   convertAmount,
+  EMAIL_NOT_VERIFIED,
   OrderStatus,
   OrdersService,
   type OrderView,
@@ -182,7 +183,10 @@ export class BotHandlers {
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       ctx.scope.result = 'refused';
-      const message = ctx.texts.refused(error.message);
+      const message =
+        error.code === EMAIL_NOT_VERIFIED
+          ? ctx.texts.emailNotVerified
+          : ctx.texts.refused(error.message);
       if (ctx.callbackQuery === undefined) await ctx.say(message);
       else await ctx.answer(message, true);
       return undefined;

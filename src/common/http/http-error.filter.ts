@@ -16,6 +16,7 @@ const REFUSAL_STATUS: Record<Refusal, number> = {
   invalid: HttpStatus.BAD_REQUEST,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
+  not_allowed: HttpStatus.FORBIDDEN,
 };
 
 /** The one error shape of the API. Never a stack trace or SQL text. */

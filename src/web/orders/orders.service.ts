@@ -1,5 +1,6 @@
+import { UsersService } from '@exchanger/identity';
 import { Injectable } from '@nestjs/common';
-import { Conflict, InvalidInput, NotFound } from '../../common/domain-error.js';
+import { Conflict, InvalidInput, NotAllowed, NotFound } from '../../common/domain-error.js';
 import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, QueryFailedError } from 'typeorm';
@@ -11,6 +12,7 @@ import { WebCacheKeys } from '../cache-keys.js';
 import { LedgerEntryType, OrderStatus, PaymentStatus } from '../entities/index.js';
 import { canonical, convert, money } from '../money.js';
 import { RatesService } from '../rates/rates.service.js';
+import { WebSettings } from '../settings/web-settings.js';
 import { OrderEvents, type OrderStatusChanged } from './order-events.js';
 import { InjectWebDataSource } from '../../database/data-sources/web.js';
 
@@ -169,6 +171,9 @@ const NO_SUCH_ORDER = 'No such order';
  * payout_sent(counter amount, to-currency); a payment completed for an order no longer
  * pending is received and refunded (payment_received + refund, same amount).
  */
+/** The code of the refusal to a user whose email is not verified, for clients that act on it. */
+export const EMAIL_NOT_VERIFIED = 'email_not_verified';
+
 @Injectable()
 export class OrdersService {
   private readonly maxAmount: string;
@@ -179,6 +184,8 @@ export class OrdersService {
     private readonly rates: RatesService,
     private readonly analytics: AnalyticsService,
     private readonly events: OrderEvents,
+    private readonly settings: WebSettings,
+    private readonly users: UsersService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.maxAmount = config.get('exchange', { infer: true }).maxOrderAmount;
@@ -212,6 +219,7 @@ export class OrdersService {
       if (earlier !== undefined)
         return { order: this.replay(earlier, requestHash), replayed: true };
     }
+    await this.requireAllowedToOrder(userId);
     const result = await this.dataSource.transaction(async (manager) => {
       const rate = await this.rates.currentInTransaction(manager, from, to);
       if (rate === undefined) throw new NotFound(`No rate for ${from}/${to}`);
@@ -261,6 +269,16 @@ export class OrdersService {
   }
 
   /** The user's orders, newest first. */
+  /** With `orders.requireVerifiedEmail` on, only a user whose email is verified may order. */
+  private async requireAllowedToOrder(userId: string): Promise<void> {
+    if (!(await this.settings.get('orders.requireVerifiedEmail'))) return;
+    if ((await this.users.get(userId)).emailVerified) return;
+    throw new NotAllowed(
+      'Placing orders needs a verified email address: open the link in the verification mail, or ask for a new one (POST /web/auth/verify-email/resend)',
+      EMAIL_NOT_VERIFIED,
+    );
+  }
+
   async list(userId: string, limit: number, offset: number): Promise<OrderView[]> {
     return JSON.parse(await this.listJson(userId, limit, offset)) as OrderView[];
   }

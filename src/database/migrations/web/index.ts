@@ -4,6 +4,7 @@ import { AddOutbox1795790869313 } from './1795790869313-AddOutbox.js';
 import { GrantStaffAccess1795792200000 } from './1795792200000-GrantStaffAccess.js';
 import { AddOutboxMessageId1795800000001 } from './1795800000001-AddOutboxMessageId.js';
 import { AddPaymentProviderReference1796204150000 } from './1796204150000-AddPaymentProviderReference.js';
+import { AddWebSettings1796600000000 } from './1796600000000-AddWebSettings.js';
 
 /** Migrations of the web database, oldest first. A new migration is added here. */
 export const WEB_MIGRATIONS: Function[] = [
@@ -13,4 +14,5 @@ export const WEB_MIGRATIONS: Function[] = [
   GrantStaffAccess1795792200000,
   AddOutboxMessageId1795800000001,
   AddPaymentProviderReference1796204150000,
+  AddWebSettings1796600000000,
 ];
