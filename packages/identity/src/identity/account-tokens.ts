@@ -33,6 +33,19 @@ export class AccountTokens {
     return token;
   }
 
+  /** A new token (see `issue`) as the link a mail carries: `page` with `?token=…`. */
+  async issueLink(
+    manager: EntityManager,
+    userId: string,
+    purpose: TokenPurpose,
+    lifetimeMs: number,
+    page: string,
+  ): Promise<string> {
+    const link = new URL(page);
+    link.searchParams.set('token', await this.issue(manager, userId, purpose, lifetimeMs));
+    return link.toString();
+  }
+
   /**
    * Uses the token, in the caller's transaction: the user it was issued to, when it is of this
    * purpose, unused, unexpired and its user not disabled; otherwise undefined. Two uses at

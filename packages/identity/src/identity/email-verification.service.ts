@@ -4,7 +4,6 @@ import {
   Inject,
   Injectable,
   type OnModuleInit,
-  ServiceUnavailableException,
 } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -18,8 +17,8 @@ import {
 } from './identity.options.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MailSender } from './mail/mail-sender.js';
-import { envelopeOf, mailTexts } from './mail/mail-texts.js';
-import type { MailOptions } from './mail/mail-transport.js';
+import { mailTexts } from './mail/mail-texts.js';
+import { mailFor, type MailOptions } from './mail/mail-transport.js';
 import { OutgoingMails } from './mail/outgoing-mails.js';
 import { SecurityEventsService } from './security-events.service.js';
 
@@ -62,7 +61,7 @@ export class EmailVerification implements OnModuleInit {
 
   /** Another link for the signed-in user (202); 409 once the address is verified. */
   async resend(userId: string, client: ClientInfo): Promise<void> {
-    const mail = this.mailOptions();
+    const mail = mailFor(this.options.mail, 'email verification');
     const [user] = await this.dataSource.query<Array<{ email: string; email_verified: boolean }>>(
       'SELECT email, email_verified FROM users WHERE id = $1',
       [userId],
@@ -84,7 +83,7 @@ export class EmailVerification implements OnModuleInit {
 
   /** Marks the address of the token's user verified; 400 when the token is not good. */
   async verify(token: string, client: ClientInfo): Promise<void> {
-    this.mailOptions();
+    mailFor(this.options.mail, 'email verification');
     const refused = new BadRequestException(
       'token is unknown, used or expired: ask for a new verification mail',
     );
@@ -110,29 +109,18 @@ export class EmailVerification implements OnModuleInit {
       [userId],
     );
     if (user === undefined) return;
-    const token = await this.tokens.issue(
+    const link = await this.tokens.issueLink(
       manager,
       userId,
       'email-verification',
       VERIFICATION_TOKEN_HOURS * 3_600_000,
+      mail.links.emailVerification,
     );
-    const link = new URL(mail.links.emailVerification);
-    link.searchParams.set('token', token);
-    const wording = mailTexts(user.language).emailVerification(
-      link.toString(),
-      VERIFICATION_TOKEN_HOURS,
-    );
-    await this.mails.queue(
-      { ...envelopeOf(user.email, wording), kind: 'email-verification', userId },
-      manager,
-    );
-  }
-
-  private mailOptions(): MailOptions {
-    const mail = this.options.mail;
-    if (mail === undefined) {
-      throw new ServiceUnavailableException('Mail is off: no email verification');
-    }
-    return mail;
+    await this.mails.queueWording(manager, {
+      to: user.email,
+      wording: mailTexts(user.language).emailVerification(link, VERIFICATION_TOKEN_HOURS),
+      kind: 'email-verification',
+      userId,
+    });
   }
 }

@@ -4,9 +4,8 @@ import {
   Inject,
   Injectable,
   Logger,
-  ServiceUnavailableException,
 } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { errorText } from '../background/index.js';
 import { TooManyRequestsException } from '../common/http/too-many-requests.js';
 import type { ClientInfo } from '../session/index.js';
@@ -19,8 +18,8 @@ import {
 import { LinkCodesService } from './link-codes.service.js';
 import { LoginThrottle } from './login-throttle.js';
 import { MailSender } from './mail/mail-sender.js';
-import { envelopeOf, mailTexts, type Wording } from './mail/mail-texts.js';
-import type { MailOptions } from './mail/mail-transport.js';
+import { mailTexts } from './mail/mail-texts.js';
+import { mailFor, type MailOptions } from './mail/mail-transport.js';
 import { OutgoingMails } from './mail/outgoing-mails.js';
 import { ProfilesService } from './profiles.service.js';
 import { SecurityEventsService } from './security-events.service.js';
@@ -60,7 +59,7 @@ export class PasswordReset implements BeforeApplicationShutdown {
 
   /** Throttled (429), then done in the background; the caller answers 202 whatever happens. */
   async request(context: string, email: string, client: ClientInfo): Promise<void> {
-    const mail = this.mailOptions();
+    const mail = mailFor(this.options.mail, 'password reset');
     const verdict = await this.throttle.reserveAction(
       'password-reset',
       client.ipAddress,
@@ -95,7 +94,7 @@ export class PasswordReset implements BeforeApplicationShutdown {
     newPassword: string,
     client: ClientInfo,
   ): Promise<void> {
-    this.mailOptions();
+    mailFor(this.options.mail, 'password reset');
     const userId = await this.dataSource.transaction((manager) =>
       this.tokens.use(manager, token, 'password-reset'),
     );
@@ -108,13 +107,12 @@ export class PasswordReset implements BeforeApplicationShutdown {
       await this.tokens.voidAll(manager, userId, 'password-reset');
       await this.linkCodes.voidAll(userId, manager);
       await this.events.record({ type: 'password.reset', context, userId, client }, manager);
-      await this.queue(
-        manager,
-        user.email,
+      await this.mails.queueWording(manager, {
+        to: user.email,
+        wording: mailTexts(language).passwordChanged(),
+        kind: 'password-changed',
         userId,
-        'password-changed',
-        mailTexts(language).passwordChanged(),
-      );
+      });
     });
     this.sender.soon();
   }
@@ -129,42 +127,24 @@ export class PasswordReset implements BeforeApplicationShutdown {
     if (user === null || user.disabledAt !== null) return;
     const language = (await this.profiles.languagesOf([user.id])).get(user.id);
     await this.dataSource.transaction(async (manager) => {
-      const token = await this.tokens.issue(
+      const link = await this.tokens.issueLink(
         manager,
         user.id,
         'password-reset',
         RESET_TOKEN_MINUTES * 60_000,
+        mail.links.passwordReset,
       );
-      const link = new URL(mail.links.passwordReset);
-      link.searchParams.set('token', token);
-      await this.queue(
-        manager,
-        user.email,
-        user.id,
-        'password-reset',
-        mailTexts(language).passwordReset(link.toString(), RESET_TOKEN_MINUTES),
-      );
+      await this.mails.queueWording(manager, {
+        to: user.email,
+        wording: mailTexts(language).passwordReset(link, RESET_TOKEN_MINUTES),
+        kind: 'password-reset',
+        userId: user.id,
+      });
       await this.events.record(
         { type: 'password.reset_requested', context, userId: user.id, client },
         manager,
       );
     });
     this.sender.soon();
-  }
-
-  private queue(
-    manager: EntityManager,
-    to: string,
-    userId: string,
-    kind: string,
-    wording: Wording,
-  ): Promise<void> {
-    return this.mails.queue({ ...envelopeOf(to, wording), kind, userId }, manager);
-  }
-
-  private mailOptions(): MailOptions {
-    const mail = this.options.mail;
-    if (mail === undefined) throw new ServiceUnavailableException('Mail is off: no password reset');
-    return mail;
   }
 }

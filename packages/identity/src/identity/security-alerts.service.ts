@@ -6,7 +6,7 @@ import {
   type ResolvedIdentityOptions,
 } from './identity.options.js';
 import { MailSender } from './mail/mail-sender.js';
-import { type AlertKind, envelopeOf, mailTexts } from './mail/mail-texts.js';
+import { type AlertKind, mailTexts } from './mail/mail-texts.js';
 import { OutgoingMails } from './mail/outgoing-mails.js';
 import {
   type RecordedSecurityEvent,
@@ -134,10 +134,12 @@ export class SecurityAlerts implements OnModuleInit {
       address: event.client.ipAddress,
       device: event.client.userAgent,
     });
-    await this.mails.queue(
-      { ...envelopeOf(user.email, wording), kind: `alert:${kind}`, userId: event.userId as string },
-      manager,
-    );
+    await this.mails.queueWording(manager, {
+      to: user.email,
+      wording,
+      kind: `alert:${kind}`,
+      userId: event.userId as string,
+    });
     return true;
   }
 }

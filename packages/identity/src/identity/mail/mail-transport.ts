@@ -1,3 +1,4 @@
+import { ServiceUnavailableException } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -95,4 +96,10 @@ export function mailTransport(options: MailOptions): MailTransport {
   return options.smtpUrl === undefined
     ? fileTransport(options)
     : smtpTransport({ ...options, smtpUrl: options.smtpUrl });
+}
+
+/** The mail options of a flow that needs mail; without them its routes answer 503 saying so. */
+export function mailFor(mail: MailOptions | undefined, flow: string): MailOptions {
+  if (mail === undefined) throw new ServiceUnavailableException(`Mail is off: no ${flow}`);
+  return mail;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { IDENTITY_DATA_SOURCE } from '../identity.options.js';
+import { envelopeOf, type Wording } from './mail-texts.js';
 import type { Envelope } from './mail-transport.js';
 import type { MailStatus } from './outgoing-mail.entity.js';
 
@@ -30,6 +31,15 @@ export interface MailSummary {
 @Injectable()
 export class OutgoingMails {
   constructor(@Inject(IDENTITY_DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  /** Queues one of the package's own mails: its wording, in plain text and HTML. */
+  queueWording(
+    manager: EntityManager,
+    mail: { to: string; wording: Wording; kind: string; userId: string },
+  ): Promise<void> {
+    const { to, wording, ...rest } = mail;
+    return this.queue({ ...envelopeOf(to, wording), ...rest }, manager);
+  }
 
   async queue(mail: MailToSend, manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query(
