@@ -3,7 +3,6 @@ import {
   type IdentityContextOptions,
   IdentityModule,
   type IdentityModuleOptions,
-  UserRole,
 } from '@exchanger/identity';
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
@@ -19,6 +18,7 @@ import {
   migratesDatabase,
 } from './common/app-context.js';
 import { HttpErrorFilter } from './common/http/http-error.filter.js';
+import { Role, ROLES } from './common/roles.js';
 import { DEFAULT_PERMISSIONS } from './common/permissions.js';
 import type { AppConfig } from './config/app-config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -45,7 +45,7 @@ function contextOptions(config: AppConfig, context: AppContext): IdentityContext
       sameSite: staff ? 'strict' : 'lax',
     },
     defaultPermissions: DEFAULT_PERMISSIONS[context],
-    ...(staff && { requiredRole: UserRole.Admin, lockPerAddress: true }),
+    ...(staff && { requiredRole: Role.Admin, lockPerAddress: true }),
   };
 }
 
@@ -59,6 +59,8 @@ function identityOptions(config: AppConfig, redis: RedisConnection): IdentityMod
     contexts: Object.fromEntries(
       ALL_CONTEXTS.map((context) => [context, contextOptions(config, context)]),
     ),
+    roles: ROLES,
+    registrationRole: Role.User,
     redis,
     cookieSecure: config.http.cookieSecure,
     trustedOrigins: config.http.trustedOrigins,

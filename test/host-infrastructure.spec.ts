@@ -1,4 +1,5 @@
 import {
+  AuthService,
   IDENTITY_STORE,
   IdentityModule,
   type IdentityModuleOptions,
@@ -91,5 +92,45 @@ describe('the infrastructure a host brings', () => {
     expect(client.isOpen).toBe(true);
     expect(await client.ping()).toBe('PONG');
     client.destroy();
+  });
+
+  it('keeps the host’s own roles: registration gives registrationRole, a context requires one, an unknown role is refused', async () => {
+    const module = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ ...DATABASE, migrationsRun: true }),
+        IdentityModule.forRoot({
+          contexts: {
+            ...CONTEXTS,
+            editors: {
+              lifetime: { idleMs: 60_000, absoluteMs: 3_600_000 },
+              cookie: { name: 'editors_session', path: '/editors', sameSite: 'strict' },
+              requiredRole: 'editor',
+            },
+          },
+          roles: ['member', 'editor'],
+          registrationRole: 'member',
+          undeclaredRoutes: 'public',
+        }),
+      ],
+    }).compile();
+    const app = await module.init();
+    try {
+      const users = app.get(UsersService);
+      const user = await users.register(uniqueEmail('roles'), PASSWORD);
+      expect(user.role).toBe('member');
+      const auth = app.get(AuthService);
+      await expect(auth.login('editors', user.email, PASSWORD, CLIENT)).rejects.toThrow();
+      await users.setRole(user.id, 'editor');
+      await auth.login('editors', user.email, PASSWORD, CLIENT);
+      await expect(users.setRole(user.id, 'admin')).rejects.toThrow(
+        'role must be one of member, editor',
+      );
+      await expect(users.register(uniqueEmail('roles'), PASSWORD, 'owner')).rejects.toThrow(
+        'role must be one of member, editor',
+      );
+      expect((await users.get(user.id)).role).toBe('editor');
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -96,6 +96,17 @@ describe('IdentityModule options', () => {
     ],
     ['no context at all', { contexts: {} }, 'contexts must declare at least one context'],
     [
+      'a context requiring a role the host does not have',
+      withContext('staff', (c) => ({ ...c, requiredRole: 'admin' })),
+      'contexts.staff.requiredRole admin is not one of roles (user)',
+    ],
+    [
+      'a registration role outside the roles',
+      { ...VALID, roles: ['member', 'editor'], registrationRole: 'guest' },
+      'registrationRole guest is not one of roles (member, editor)',
+    ],
+    ['no role at all', { ...VALID, roles: [] }, 'roles must name at least one role'],
+    [
       'a trusted origin that is not an origin',
       { ...VALID, trustedOrigins: ['https://app.example/path'] },
       'trustedOrigins: https://app.example/path is not an origin (scheme://host[:port])',

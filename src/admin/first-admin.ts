@@ -1,4 +1,5 @@
-import { UserRole, UsersService, withAdvisoryLock } from '@exchanger/identity';
+import { UsersService, withAdvisoryLock } from '@exchanger/identity';
+import { Role } from '../common/roles.js';
 import { ConflictException, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +28,7 @@ export class FirstAdmin implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     await withAdvisoryLock(this.identity, 'exchanger:first-admin', async () => {
-      if (!(await this.users.anyWithRole(UserRole.Admin))) await this.create();
+      if (!(await this.users.anyWithRole(Role.Admin))) await this.create();
     });
   }
 
@@ -40,13 +41,11 @@ export class FirstAdmin implements OnApplicationBootstrap {
     }
     const email = configured?.email ?? DEVELOPMENT_ADMIN_EMAIL;
     const password = configured?.password ?? randomBytes(12).toString('base64url');
-    const user = await this.users
-      .register(email, password, UserRole.Admin)
-      .catch((error: unknown) => {
-        if (!(error instanceof ConflictException)) throw error;
-        this.logger.error(`${email} belongs to an existing account, which is not made an admin`);
-        return undefined;
-      });
+    const user = await this.users.register(email, password, Role.Admin).catch((error: unknown) => {
+      if (!(error instanceof ConflictException)) throw error;
+      this.logger.error(`${email} belongs to an existing account, which is not made an admin`);
+      return undefined;
+    });
     if (user === undefined) return;
     for (const [context, permissions] of Object.entries(FIRST_ADMIN_GRANTS)) {
       for (const permission of permissions)

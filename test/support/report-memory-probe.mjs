@@ -11,10 +11,12 @@ import { randomUUID } from 'node:crypto';
 const gc = globalThis.gc;
 if (typeof gc !== 'function') throw new Error('run with --expose-gc');
 
-const { createApp } = await import('../../dist/app.factory.js');
-const { loadConfig } = await import('../../dist/config/app-config.js');
-const { ReportsService } = await import('../../dist/admin/reports/reports.service.js');
-const { Database } = await import('../../dist/common/app-context.js');
+/** A module of the built application (`npm test` builds it first). */
+const built = (path) => import(new URL(`../../dist/${path}`, import.meta.url).href);
+const { createApp } = await built('app.factory.js');
+const { loadConfig } = await built('config/app-config.js');
+const { ReportsService } = await built('admin/reports/reports.service.js');
+const { Database } = await built('common/app-context.js');
 const { getDataSourceToken } = await import('@nestjs/typeorm');
 
 const app = await createApp(loadConfig(process.env));

@@ -1,4 +1,5 @@
-import { LinkCodesService, UserRole, UsersService } from '@exchanger/identity';
+import { LinkCodesService, UsersService } from '@exchanger/identity';
+import { Role } from '../../src/common/roles.js';
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -31,7 +32,7 @@ export async function registerUser(app: NestFastifyApplication, label?: string):
 export async function registerAdmin(app: NestFastifyApplication): Promise<TestUser> {
   const user = await registerUser(app, 'admin');
   const users = app.get(UsersService);
-  await users.setRole(user.id, UserRole.Admin);
+  await users.setRole(user.id, Role.Admin);
   for (const permission of PERMISSIONS_OF[AppContext.Admin]) {
     await users.grant(user.id, AppContext.Admin, permission, null);
   }

@@ -1,4 +1,4 @@
-import { UserRole } from '@exchanger/identity';
+import { Role, ROLES } from '../../common/roles.js';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
@@ -49,9 +49,9 @@ export class SessionParams extends UserIdParams {
 }
 
 export class RoleDto {
-  @ApiProperty({ enum: UserRole })
-  @IsEnum(UserRole, { message: `role must be one of ${Object.values(UserRole).join(', ')}` })
-  role!: UserRole;
+  @ApiProperty({ enum: ROLES })
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role!: Role;
 }
 
 export class AccountDto {
@@ -80,10 +80,10 @@ export class UserSearchQuery {
   @MaxLength(255, { message: 'q must be at most 255 characters' })
   q?: string;
 
-  @ApiPropertyOptional({ enum: UserRole })
+  @ApiPropertyOptional({ enum: ROLES })
   @IsOptional()
-  @IsEnum(UserRole, { message: `role must be one of ${Object.values(UserRole).join(', ')}` })
-  role?: UserRole;
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role?: Role;
 
   @PageLimit(100, 20)
   limit?: number;

@@ -3,12 +3,12 @@ import {
   type Invariant,
   lockUntilCommit,
   type User,
-  UserRole,
   UsersService,
 } from '@exchanger/identity';
 import { ConflictException, ForbiddenException, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AppContext } from '../../common/app-context.js';
+import { Role } from '../../common/roles.js';
 import { Permission } from '../../common/permissions.js';
 
 /** Permissions that make staff: only holders of admins:manage grant or revoke them. */
@@ -56,10 +56,7 @@ export class StaffRules {
    * users:manage could remove the people above them.
    */
   mayActOn(actor: AuthenticatedSession, target: Pick<User, 'role'>): void {
-    if (
-      target.role === UserRole.Admin &&
-      !actor.user.permissions.includes(Permission.AdminsManage)
-    ) {
+    if (target.role === Role.Admin && !actor.user.permissions.includes(Permission.AdminsManage)) {
       throw new ForbiddenException(`Missing permission: ${Permission.AdminsManage}`);
     }
   }
@@ -75,7 +72,7 @@ export class StaffRules {
     await lockUntilCommit(manager, 'exchanger:admins');
     for (const [permission, power] of REQUIRED_POWERS) {
       const holders = await this.users.countHolding(manager, {
-        role: UserRole.Admin,
+        role: Role.Admin,
         context: AppContext.Admin,
         permission,
       });

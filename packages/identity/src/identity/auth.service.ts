@@ -80,8 +80,7 @@ export class AuthService {
         passwordMatches: await this.hasher.verify(found?.passwordHash, password),
       };
     });
-    const roleAllowed =
-      requiredRole === undefined || (user?.role as string | undefined) === requiredRole;
+    const roleAllowed = requiredRole === undefined || user?.role === requiredRole;
     const disabled = user?.disabledAt != null;
     if (user === null || !passwordMatches || !roleAllowed || disabled) {
       const reason =

@@ -52,6 +52,13 @@ export interface IdentityModuleOptions {
   /** Every session context, by the name routes declare (`@ContextController(name, …)`). */
   readonly contexts: Readonly<Record<string, IdentityContextOptions>>;
   /**
+   * The roles a user may have, the host's own (default `['user']`); a context's
+   * `requiredRole` and every role set on a user must be one of them.
+   */
+  readonly roles?: readonly string[];
+  /** The role of a user who registers (default: the first of `roles`). */
+  readonly registrationRole?: string;
+  /**
    * Redis for sessions, users and throttling: a RedisConnection or `{ client }` with the
    * host's own node-redis client (both borrowed: never closed here), or options to open
    * one of its own; omitted, all of it lives in process memory (one process only).
@@ -102,6 +109,8 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
 
 /** The options with every default applied. */
 export interface ResolvedIdentityOptions extends IdentityModuleOptions {
+  readonly roles: readonly string[];
+  readonly registrationRole: string;
   readonly cookieSecure: boolean;
   readonly trustedOrigins: readonly string[];
   readonly loginThrottle: LoginThrottleOptions;
@@ -173,11 +182,38 @@ function contextProblems(name: string, context: IdentityContextOptions): string[
   return problems;
 }
 
+/** The roles of a host that names none. */
+const DEFAULT_ROLES: readonly string[] = ['user'];
+/** A role is stored in `users.role`, varchar(50). */
+const ROLE_NAME = /^[A-Za-z0-9_.:-]{1,50}$/;
+
+function roleProblems(options: IdentityModuleOptions): string[] {
+  const problems: string[] = [];
+  const roles = options.roles ?? DEFAULT_ROLES;
+  if (roles.length === 0) problems.push('roles must name at least one role');
+  for (const role of roles) {
+    if (typeof role !== 'string' || !ROLE_NAME.test(role)) {
+      problems.push(`roles: ${String(role)} is not a role name (1 to 50 of A-Z a-z 0-9 _ . : -)`);
+    }
+  }
+  const known = (role: string | undefined, where: string) => {
+    if (role !== undefined && !roles.includes(role)) {
+      problems.push(`${where} ${role} is not one of roles (${roles.join(', ')})`);
+    }
+  };
+  known(options.registrationRole, 'registrationRole');
+  for (const [name, context] of Object.entries(options.contexts ?? {})) {
+    known(context.requiredRole, `contexts.${name}.requiredRole`);
+  }
+  return problems;
+}
+
 /** Every problem of the options, in one list (empty when they are usable). */
 export function identityOptionsProblems(options: IdentityModuleOptions): string[] {
   const problems: string[] = [];
   const contexts = Object.entries(options.contexts ?? {});
   if (contexts.length === 0) problems.push('contexts must declare at least one context');
+  problems.push(...roleProblems(options));
   for (const [name, context] of contexts) problems.push(...contextProblems(name, context));
   const byCookie = new Map<string, string>();
   for (const [name, context] of contexts) {
@@ -224,8 +260,11 @@ export function identityOptionsProblems(options: IdentityModuleOptions): string[
 export function resolveIdentityOptions(options: IdentityModuleOptions): ResolvedIdentityOptions {
   const problems = identityOptionsProblems(options);
   if (problems.length > 0) throw new IdentityOptionsError(problems);
+  const roles = options.roles ?? DEFAULT_ROLES;
   return {
     ...options,
+    roles,
+    registrationRole: options.registrationRole ?? (roles[0] as string),
     cookieSecure: options.cookieSecure ?? true,
     trustedOrigins: options.trustedOrigins ?? [],
     loginThrottle: { ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle },

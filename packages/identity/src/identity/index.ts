@@ -48,7 +48,7 @@ export {
   type RedeemedCode,
 } from './link-codes.service.js';
 export { PasswordHasher } from './password-hasher.js';
-export { IDENTITY_ENTITIES, SecurityEvent, User, UserRole } from './entities/index.js';
+export { IDENTITY_ENTITIES, SecurityEvent, User } from './entities/index.js';
 export {
   type AuthenticatedSession,
   Client,

@@ -1,9 +1,15 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { type DataSource, type EntityManager, QueryFailedError, type Repository } from 'typeorm';
 import { streamRows } from '../database/row-stream.js';
 import { type SessionRevocation, SessionService } from '../session/index.js';
-import { User, UserPermission, type UserRole } from './entities/index.js';
+import { User, UserPermission } from './entities/index.js';
 import {
   IDENTITY_DATA_SOURCE,
   IDENTITY_OPTIONS,
@@ -33,6 +39,8 @@ export class UsersService {
   private readonly defaults: ReadonlyArray<{ context: string; permission: string }>;
   /** Contexts only users of a role may use. */
   private readonly roleContexts: ReadonlyArray<{ name: string; role: string }>;
+  private readonly roles: readonly string[];
+  private readonly registrationRole: string;
 
   constructor(
     @Inject(IDENTITY_DATA_SOURCE) dataSource: DataSource,
@@ -42,12 +50,26 @@ export class UsersService {
   ) {
     this.users = dataSource.getRepository(User);
     this.contexts = Object.keys(options.contexts);
+    this.roles = options.roles;
+    this.registrationRole = options.registrationRole;
     this.roleContexts = Object.entries(options.contexts).flatMap(([name, context]) =>
       context.requiredRole === undefined ? [] : [{ name, role: context.requiredRole }],
     );
     this.defaults = Object.entries(options.contexts).flatMap(([context, contextOptions]) =>
       (contextOptions.defaultPermissions ?? []).map((permission) => ({ context, permission })),
     );
+  }
+
+  /** The host's roles (`IdentityModule` option `roles`). */
+  get knownRoles(): readonly string[] {
+    return this.roles;
+  }
+
+  /** 400 for a role the host did not declare. */
+  private checkRole(role: string): void {
+    if (!this.roles.includes(role)) {
+      throw new BadRequestException(`role must be one of ${this.roles.join(', ')}`);
+    }
   }
 
   findByEmail(email: string): Promise<User | null> {
@@ -63,7 +85,7 @@ export class UsersService {
    */
   async countHolding(
     manager: EntityManager,
-    holding: { role: UserRole; context: string; permission: string },
+    holding: { role: string; context: string; permission: string },
   ): Promise<number> {
     const rows: Array<{ count: number }> = await manager.query(
       `SELECT count(*)::int AS count FROM users u
@@ -117,7 +139,7 @@ export class UsersService {
   }
 
   /** Whether any user has this role. */
-  async anyWithRole(role: UserRole): Promise<boolean> {
+  async anyWithRole(role: string): Promise<boolean> {
     return this.users.exists({ where: { role } });
   }
 
@@ -156,7 +178,12 @@ export class UsersService {
   }
 
   /** Creates a user with the default permissions of every context; 409 when the email is taken. */
-  async register(email: string, password: string, role?: UserRole): Promise<User> {
+  async register(
+    email: string,
+    password: string,
+    role: string = this.registrationRole,
+  ): Promise<User> {
+    this.checkRole(role);
     const passwordHash = await this.hasher.hash(password);
     try {
       return await this.users.manager.transaction(async (manager) => {
@@ -164,7 +191,7 @@ export class UsersService {
           manager.create(User, {
             email: normalizeEmail(email),
             passwordHash,
-            ...(role && { role }),
+            role,
           }),
         );
         const defaults = this.defaults.map(({ context, permission }) => ({
@@ -212,11 +239,12 @@ export class UsersService {
    */
   async setRole(
     userId: string,
-    role: UserRole,
+    role: string,
     invariant?: Invariant,
     after?: AfterUserChange,
   ): Promise<void> {
-    const lost = this.roleContexts.filter((context) => context.role !== (role as string));
+    this.checkRole(role);
+    const lost = this.roleContexts.filter((context) => context.role !== role);
     await this.changing(
       userId,
       async (manager, before) => {
@@ -379,7 +407,7 @@ export interface AccountChanges {
 
 export interface UserSearch {
   readonly q?: string;
-  readonly role?: UserRole;
+  readonly role?: string;
   readonly limit: number;
   /** The last user of the previous page. */
   readonly afterId?: string;

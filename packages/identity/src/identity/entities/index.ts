@@ -8,7 +8,6 @@ import { User } from './user.entity.js';
 
 export { AccountToken, LinkCode, SecurityEvent, User, UserPermission, UserProfile };
 export type { TokenPurpose } from './account-token.entity.js';
-export { UserRole } from './user.entity.js';
 
 export const IDENTITY_ENTITIES = [
   User,

@@ -1,5 +1,4 @@
 import {
-  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -8,18 +7,12 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
-export enum UserRole {
-  User = 'user',
-  Admin = 'admin',
-}
-
 @Entity({ name: 'users' })
 // Case-insensitive uniqueness is a functional index (lower(email)), written in the migration;
 // TypeORM cannot describe it, so it is told to leave it alone.
 @Index('UQ_users_email_lower', { synchronize: false })
 @Index('IDX_users_created_at', ['createdAt', 'id'])
 @Index('IDX_users_role_created_at', ['role', 'createdAt'])
-@Check('CHK_users_role', `"role" IN ('user', 'admin')`)
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -33,8 +26,9 @@ export class User {
   @Column({ name: 'email_verified', type: 'boolean', default: false })
   emailVerified!: boolean;
 
-  @Column({ type: 'varchar', length: 20, default: UserRole.User })
-  role!: UserRole;
+  /** One of the host's roles (`IdentityModule` option `roles`). */
+  @Column({ type: 'varchar', length: 50 })
+  role!: string;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -8,6 +8,7 @@ import { AddOutboxMessageId1795800000000 } from './1795800000000-AddOutboxMessag
 import { IndexLinkCodesByUser1796420150000 } from './1796420150000-IndexLinkCodesByUser.js';
 import { AddMailAndAccountTokens1796500000000 } from './1796500000000-AddMailAndAccountTokens.js';
 import { IndexAdminSearch1796500000001 } from './1796500000001-IndexAdminSearch.js';
+import { HostRoles1796700000000 } from './1796700000000-HostRoles.js';
 
 /**
  * Migrations of the identity database (identity's tables and the session store's), oldest
@@ -24,4 +25,5 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   IndexLinkCodesByUser1796420150000,
   AddMailAndAccountTokens1796500000000,
   IndexAdminSearch1796500000001,
+  HostRoles1796700000000,
 ];
