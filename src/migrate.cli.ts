@@ -21,7 +21,7 @@ async function main(): Promise<void> {
         dataSourceOptions(database, SCHEMAS[database], url),
       ).initialize();
       try {
-        const applied = await runPendingMigrations(dataSource);
+        const applied = await runPendingMigrations(dataSource, SCHEMAS[database]);
         console.log(`${database}: ${applied.length === 0 ? 'up to date' : applied.join(', ')}`);
       } finally {
         await dataSource.destroy();

@@ -6,10 +6,10 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { SCHEMAS } from './schemas.js';
 
 /**
- * The TypeORM CLI works on one database at a time; MIGRATION_DATABASE says which
- * (identity, web, admin or bot), and its DATABASE_*_URL where it is. For example:
- *   MIGRATION_DATABASE=web npm run typeorm -- migration:generate src/database/migrations/web/AddFoo
- * (the CLI reads the compiled configuration: `npm run typeorm` builds first)
+ * The DataSource the TypeORM CLI works on (through the top-level ormconfig.ts): one database
+ * at a time, MIGRATION_DATABASE says which (identity, web, admin or bot), and its
+ * DATABASE_*_URL where it is. On the identity database it holds this product's own
+ * migrations; the identity package runs and records its own.
  */
 const database = process.env.MIGRATION_DATABASE as Database;
 if (!Object.values(Database).includes(database)) {

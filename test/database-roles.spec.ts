@@ -48,7 +48,7 @@ describe('database roles of the compose stack', () => {
     const source = await new DataSource(
       dataSourceOptions(database, SCHEMAS[database], url(role, `exchanger_${database}`)),
     ).initialize();
-    await runPendingMigrations(source);
+    await runPendingMigrations(source, SCHEMAS[database]);
     await source.destroy();
   }
 
@@ -157,7 +157,10 @@ describe('database roles of the compose stack', () => {
     for (const role of ['web', 'admin', 'bot'] as const) {
       await asRole(role, 'exchanger_identity', async (client) => {
         const email = `${role}@roles.test`;
-        await client.query(`INSERT INTO users (email, password_hash) VALUES ($1, 'x')`, [email]);
+        await client.query(
+          `INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', 'user')`,
+          [email],
+        );
         const { rowCount } = await client.query('SELECT 1 FROM users WHERE email = $1', [email]);
         expect(rowCount).toBe(1);
       });

@@ -36,8 +36,9 @@ describe('the infrastructure a host brings', () => {
   it('takes the DataSource by its TypeORM name', async () => {
     const module = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot({ ...DATABASE, name: 'notesStore', migrationsRun: true }),
+        TypeOrmModule.forRoot({ ...DATABASE, name: 'notesStore' }),
         IdentityModule.forRoot({
+          migrations: 'run',
           contexts: CONTEXTS,
           dataSource: 'notesStore',
           undeclaredRoutes: 'public',
@@ -52,10 +53,11 @@ describe('the infrastructure a host brings', () => {
   });
 
   it('takes a DataSource instance, and leaves it open at shutdown', async () => {
-    const store = await new DataSource({ ...DATABASE, migrationsRun: true }).initialize();
+    const store = await new DataSource({ ...DATABASE }).initialize();
     const module = await Test.createTestingModule({
       imports: [
         IdentityModule.forRoot({
+          migrations: 'run',
           contexts: CONTEXTS,
           dataSource: store,
           undeclaredRoutes: 'public',
@@ -76,8 +78,9 @@ describe('the infrastructure a host brings', () => {
     const namespace = `borrowed-${randomUUID()}`;
     const module = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot({ ...DATABASE, migrationsRun: true }),
+        TypeOrmModule.forRoot({ ...DATABASE }),
         IdentityModule.forRoot({
+          migrations: 'run',
           contexts: CONTEXTS,
           namespace,
           redis: { client },
@@ -97,8 +100,9 @@ describe('the infrastructure a host brings', () => {
   it('keeps the host’s own roles: registration gives registrationRole, a context requires one, an unknown role is refused', async () => {
     const module = await Test.createTestingModule({
       imports: [
-        TypeOrmModule.forRoot({ ...DATABASE, migrationsRun: true }),
+        TypeOrmModule.forRoot({ ...DATABASE }),
         IdentityModule.forRoot({
+          migrations: 'run',
           contexts: {
             ...CONTEXTS,
             editors: {

@@ -71,9 +71,9 @@ class AdaptersHostModule {
           type: 'postgres',
           url: TEST_HOST_APP_URL,
           ...IDENTITY_STORE,
-          migrationsRun: true,
         }),
         IdentityModule.forRoot({
+          migrations: 'run',
           contexts: {
             notes: {
               lifetime: { idleMs: 3_600_000, absoluteMs: 86_400_000 },

@@ -112,7 +112,9 @@ describe('IdentityModule options', () => {
       'trustedOrigins: https://app.example/path is not an origin (scheme://host[:port])',
     ],
   ])('refuses to start on %s, naming it', async (_, options, problem) => {
-    const failure = start(IdentityModule.forRootAsync({ useFactory: () => options }));
+    const failure = start(
+      IdentityModule.forRootAsync({ useFactory: () => options, migrations: 'run' }),
+    );
     await expect(failure).rejects.toBeInstanceOf(IdentityOptionsError);
     await expect(failure).rejects.toHaveProperty('problems', [problem]);
   });
@@ -126,7 +128,9 @@ describe('IdentityModule options', () => {
       })),
       loginThrottle: { lockoutMs: 0 },
     };
-    const failure = start(IdentityModule.forRootAsync({ useFactory: () => options }));
+    const failure = start(
+      IdentityModule.forRootAsync({ useFactory: () => options, migrations: 'run' }),
+    );
     await expect(failure).rejects.toThrow(
       [
         'Invalid IdentityModule options:',
@@ -142,6 +146,7 @@ describe('IdentityModule options', () => {
     it('useFactory with inject from imports', async () => {
       const module = await start(
         IdentityModule.forRootAsync({
+          migrations: 'run',
           imports: [NotesConfigModule],
           inject: [NotesIdentityConfig],
           useFactory: (config: NotesIdentityConfig) => config.createIdentityOptions(),
@@ -152,7 +157,9 @@ describe('IdentityModule options', () => {
     });
 
     it('useClass: the module makes the options class its own', async () => {
-      const module = await start(IdentityModule.forRootAsync({ useClass: NotesIdentityConfig }));
+      const module = await start(
+        IdentityModule.forRootAsync({ useClass: NotesIdentityConfig, migrations: 'run' }),
+      );
       expect(module.get(UsersService)).toBeInstanceOf(UsersService);
       await module.close();
     });
@@ -160,6 +167,7 @@ describe('IdentityModule options', () => {
     it('useExisting: a provider of an imported module', async () => {
       const module = await start(
         IdentityModule.forRootAsync({
+          migrations: 'run',
           imports: [NotesConfigModule],
           useExisting: NotesIdentityConfig,
         }),
@@ -178,13 +186,17 @@ describe('IdentityModule options', () => {
       class Sibling {}
 
       const global = await Test.createTestingModule({
-        imports: [DATABASE, IdentityModule.forRoot(VALID), Sibling],
+        imports: [DATABASE, IdentityModule.forRoot({ ...VALID, migrations: 'run' }), Sibling],
       }).compile();
       expect(global.get(NeedsUsers).users).toBeInstanceOf(UsersService);
       await global.close();
 
       const local = Test.createTestingModule({
-        imports: [DATABASE, IdentityModule.forRoot({ ...VALID, isGlobal: false }), Sibling],
+        imports: [
+          DATABASE,
+          IdentityModule.forRoot({ ...VALID, isGlobal: false, migrations: 'run' }),
+          Sibling,
+        ],
       }).compile();
       await expect(local).rejects.toThrow(/UsersService/);
     });

@@ -1,9 +1,14 @@
-import type { DataSourceOptions } from 'typeorm';
+import type { DataSource, DataSourceOptions } from 'typeorm';
 
 /** What one database holds: its entity classes and the migrations that build them, oldest first. */
 export interface Schema {
   readonly entities: Function[];
   readonly migrations: Function[];
+  /**
+   * Migrations of a package that keeps its own record of them (the identity package's), run
+   * before the database's own; returns the names of those it ran.
+   */
+  readonly packageMigrations?: (dataSource: DataSource) => Promise<string[]>;
 }
 
 export interface ConnectionTuning {

@@ -38,7 +38,7 @@ export class DatabaseModule {
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options as DataSourceOptions).initialize();
             if (config.migrate) {
-              const applied = await runPendingMigrations(dataSource);
+              const applied = await runPendingMigrations(dataSource, schemas[database]);
               if (applied.length > 0) logger.log(`${database}: applied ${applied.join(', ')}`);
             }
             return dataSource;

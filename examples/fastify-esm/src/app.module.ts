@@ -65,9 +65,9 @@ export class AppModule {
           type: 'postgres',
           url: options.databaseUrl,
           ...IDENTITY_STORE,
-          migrationsRun: true,
         }),
         IdentityModule.forRoot({
+          migrations: 'run',
           contexts: {
             notes: {
               lifetime: { idleMs: 3_600_000, absoluteMs: 86_400_000 },

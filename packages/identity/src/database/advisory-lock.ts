@@ -1,9 +1,17 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataSource, EntityManager } from 'typeorm';
+
+/** How often a process waiting for an advisory lock tries again. */
+const RETRY_MS = 100;
 
 /**
  * Runs `work` while holding a PostgreSQL advisory lock named `name` (session-level, on a
  * connection of its own), so that processes starting together do it one at a time. The
  * key is derived from the name: no magic numbers to keep apart.
+ *
+ * A waiting process tries again and again rather than blocking in `pg_advisory_lock`: a
+ * blocked statement is an open transaction, and `CREATE INDEX CONCURRENTLY` in the holder's
+ * work waits for every open transaction to end — the two would wait for each other forever.
  */
 export async function withAdvisoryLock<T>(
   dataSource: DataSource,
@@ -13,7 +21,14 @@ export async function withAdvisoryLock<T>(
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [name]);
+    for (;;) {
+      const rows = (await runner.query(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+        [name],
+      )) as Array<{ locked: boolean }>;
+      if (rows[0]?.locked === true) break;
+      await sleep(RETRY_MS);
+    }
     return await work();
   } finally {
     await runner

@@ -29,12 +29,20 @@ export interface IdentityModuleExtras {
    * guards and `forFeature` routes of every application need them).
    */
   readonly isGlobal?: boolean;
+  /**
+   * The identity tables at start: `run` brings them up to date (`runIdentityMigrations`);
+   * `check` (default) only makes sure they are, and stops the start naming what is missing.
+   */
+  readonly migrations?: 'run' | 'check';
+  /** The PostgreSQL schema of the identity tables (see `runIdentityMigrations`). */
+  readonly schema?: string;
 }
 
 export const IDENTITY_EXTRAS_DEFAULTS: IdentityModuleExtras = {
   globalGuards: true,
   undeclaredRoutes: 'refuse',
   isGlobal: true,
+  migrations: 'check',
 };
 
 /**

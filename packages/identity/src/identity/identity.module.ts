@@ -1,7 +1,9 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import type { DataSource } from 'typeorm';
 import { ORIGIN_GUARD_OPTIONS, OriginGuard } from '../common/http/origin.guard.js';
 import { dataSourceProvider } from '../database/data-source-ref.js';
+import { checkIdentityMigrations, runIdentityMigrations } from '../database/identity-migrations.js';
 import type { NamespacedStore } from '../redis/index.js';
 import { SESSION_STORE, SessionModule } from '../session/index.js';
 import { AuthService } from './auth.service.js';
@@ -59,6 +61,9 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 /** Carrier of one context's auth routes. */
 @Module({})
 class IdentityRoutesModule {}
+
+/** The DataSource as the host gives it, before the identity tables are known to be ready. */
+const HOST_DATA_SOURCE = Symbol('HOST_DATA_SOURCE');
 
 /**
  * Users, permissions, passwords and sessions for every context of the host, on one
@@ -128,7 +133,20 @@ export class IdentityModule extends IdentityModuleBase {
         }),
       ],
       providers: [
-        dataSourceProvider(IDENTITY_DATA_SOURCE, extras.dataSource),
+        dataSourceProvider(HOST_DATA_SOURCE, extras.dataSource),
+        {
+          // Every service reaches the tables through this one, so none runs before they are ready.
+          provide: IDENTITY_DATA_SOURCE,
+          inject: [HOST_DATA_SOURCE],
+          useFactory: async (dataSource: DataSource) => {
+            if (extras.migrations === 'run') {
+              await runIdentityMigrations(dataSource, { schema: extras.schema });
+            } else {
+              await checkIdentityMigrations(dataSource, extras.schema);
+            }
+            return dataSource;
+          },
+        },
         PasswordHasher,
         UsersService,
         ProfilesService,

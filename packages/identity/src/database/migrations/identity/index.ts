@@ -2,9 +2,7 @@ import { CreateIdentitySchema1795319160161 } from './1795319160161-CreateIdentit
 import { AddTelegramLinkCodes1795320461338 } from './1795320461338-AddTelegramLinkCodes.js';
 import { IndexSessionsByUser1795331792601 } from './1795331792601-IndexSessionsByUser.js';
 import { GeneralizeLinkCodes1795788820050 } from './1795788820050-GeneralizeLinkCodes.js';
-import { AddOutbox1795790867893 } from './1795790867893-AddOutbox.js';
 import { AddUserDisabledAt1795792035523 } from './1795792035523-AddUserDisabledAt.js';
-import { AddOutboxMessageId1795800000000 } from './1795800000000-AddOutboxMessageId.js';
 import { IndexLinkCodesByUser1796420150000 } from './1796420150000-IndexLinkCodesByUser.js';
 import { AddMailAndAccountTokens1796500000000 } from './1796500000000-AddMailAndAccountTokens.js';
 import { IndexAdminSearch1796500000001 } from './1796500000001-IndexAdminSearch.js';
@@ -19,9 +17,7 @@ export const IDENTITY_MIGRATIONS: Function[] = [
   AddTelegramLinkCodes1795320461338,
   IndexSessionsByUser1795331792601,
   GeneralizeLinkCodes1795788820050,
-  AddOutbox1795790867893,
   AddUserDisabledAt1795792035523,
-  AddOutboxMessageId1795800000000,
   IndexLinkCodesByUser1796420150000,
   AddMailAndAccountTokens1796500000000,
   IndexAdminSearch1796500000001,
