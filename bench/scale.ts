@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     parallelism: 1,
   });
   await db.query(
-    `INSERT INTO users (email, password_hash) SELECT 'scale-' || n || '@example.test', $1 FROM generate_series(1, $2) AS n`,
+    `INSERT INTO users (email, password_hash, role) SELECT 'scale-' || n || '@example.test', $1, 'user' FROM generate_series(1, $2) AS n`,
     [passwordHash, USERS],
   );
   const { rows: someUsers } = await db.query<{ id: string }>(

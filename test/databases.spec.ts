@@ -69,6 +69,7 @@ describe('each module on its own database', () => {
     await repository(User, Database.Identity).save({
       email: `${marker}@example.test`,
       passwordHash: 'not-a-real-hash',
+      role: 'user',
     });
     expect(await whereIs('users', 'email', `${marker}@example.test`)).toEqual({ identity: 1 });
   });
@@ -91,7 +92,11 @@ describe('each module on its own database', () => {
   it('keeps emails unique whatever their case', async () => {
     const users = repository(User, Database.Identity);
     await expect(
-      users.save({ email: `${marker.toUpperCase()}@EXAMPLE.TEST`, passwordHash: 'x' }),
+      users.save({
+        email: `${marker.toUpperCase()}@EXAMPLE.TEST`,
+        passwordHash: 'x',
+        role: 'user',
+      }),
     ).rejects.toThrow(/UQ_users_email_lower/);
   });
 

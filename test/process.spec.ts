@@ -190,7 +190,9 @@ describe('the API process', () => {
       const db = await identityDatabase(dataDir);
       const tables = await db.query(`SELECT to_regclass('public.sessions') AS t`);
       expect(tables.rows[0].t).toBe('sessions');
-      await db.query(`INSERT INTO users (email, password_hash) VALUES ($1, 'x')`, [email]);
+      await db.query(`INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', 'user')`, [
+        email,
+      ]);
       await db.end();
       expect(first.stdout()).toContain('caching in process memory');
       await useTheApi(first.port);

@@ -3,8 +3,10 @@ import {
   type AuthenticatedSession,
   ContextController,
   CurrentSession,
+  CurrentSessionIfAny,
   IDENTITY_STORE,
   IdentityModule,
+  OptionalSession,
   PermissionsGuard,
   PublicController,
   RequirePermissions,
@@ -38,6 +40,13 @@ class NotesController {
   @RequirePermissions('notes:archive')
   archive() {
     return { archived: [] };
+  }
+
+  /** For everyone: a greeting by name when signed in. */
+  @Get('welcome')
+  @OptionalSession()
+  welcome(@CurrentSessionIfAny() session: AuthenticatedSession | undefined) {
+    return { greeting: session === undefined ? 'Hello, guest' : `Hello, ${session.user.email}` };
   }
 }
 

@@ -107,6 +107,17 @@ describe('with the global guards', () => {
     await http().get('/notes').set('Cookie', cookie).expect(401);
   });
 
+  it('serves the optional-session route to guests and to users, and ends a revoked session there', async () => {
+    const guest = await http().get('/notes/welcome').expect(200);
+    assert.equal(guest.body.greeting, 'Hello, guest');
+    const { email, cookie } = await register(http);
+    const user = await http().get('/notes/welcome').set('Cookie', cookie).expect(200);
+    assert.equal(user.body.greeting, `Hello, ${email}`);
+    await http().post('/notes/auth/logout').set('Cookie', cookie).expect(204);
+    const after = await http().get('/notes/welcome').set('Cookie', cookie).expect(200);
+    assert.equal(after.body.greeting, 'Hello, guest');
+  });
+
   it('refuses to start while a controller declares no context', async () => {
     @Controller('stray')
     class StrayController {
@@ -134,5 +145,13 @@ describe('with globalGuards: false and @UseGuards on the controller', () => {
     const archive = await http().get('/notes/archive').set('Cookie', cookie).expect(403);
     assert.equal(archive.body.message, 'Missing permission: notes:archive');
     await http().get('/health').expect(200);
+  });
+
+  it('serves the optional-session route to guests and to users', async () => {
+    const guest = await http().get('/notes/welcome').expect(200);
+    assert.equal(guest.body.greeting, 'Hello, guest');
+    const { email, cookie } = await register(http);
+    const user = await http().get('/notes/welcome').set('Cookie', cookie).expect(200);
+    assert.equal(user.body.greeting, `Hello, ${email}`);
   });
 });
