@@ -11,7 +11,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { AppConfig } from '../../config/app-config.js';
 import { AuditTrail } from '../audit/audit-trail.js';
-import { type Actor, auditEntry } from '../audit/audit-entry.js';
+import { type Actor, type AuditEntry, auditEntry } from '../audit/audit-entry.js';
 import { AdminSetting } from '../entities/index.js';
 import { isSettingKey, SETTINGS, type SettingKey, type SettingValue } from './settings.js';
 import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
@@ -26,6 +26,22 @@ interface Stored {
   readonly value: unknown;
   readonly updatedBy: string | null;
   readonly updatedAt: Date;
+}
+
+/** The audit entry of a setting's change, whichever application holds the setting. */
+export function settingChanged(
+  actor: Actor,
+  key: string,
+  before: unknown,
+  after: unknown,
+): AuditEntry {
+  return auditEntry(actor, {
+    action: 'setting.changed',
+    resourceType: 'setting',
+    resourceId: key,
+    oldValues: { value: before },
+    newValues: { value: after },
+  });
 }
 
 /** The admin settings, held in memory and refreshed from `admin_settings` on a timer. */
@@ -95,16 +111,7 @@ export class AdminSettings implements OnModuleInit, OnModuleDestroy {
          ON CONFLICT (key) DO UPDATE SET value = $2, description = $3, updated_by = $4, updated_at = now()`,
         [key, JSON.stringify(parsed.data), SETTINGS[key].description, actor.id],
       );
-      await this.audit.inAdmin(
-        manager,
-        auditEntry(actor, {
-          action: 'setting.changed',
-          resourceType: 'setting',
-          resourceId: key,
-          oldValues: { value: before },
-          newValues: { value: parsed.data },
-        }),
-      );
+      await this.audit.inAdmin(manager, settingChanged(actor, key, before, parsed.data));
     });
     await this.refresh();
   }

@@ -7,10 +7,10 @@ import { AppController } from '../../common/http/app-controller.js';
 import { Permission } from '../../common/permissions.js';
 import { isWebSettingKey, WebSettings } from '../../web/index.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
-import { type Actor, auditEntry } from '../audit/audit-entry.js';
+import type { Actor } from '../audit/audit-entry.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { StepUpGuard } from '../step-up/step-up.guard.js';
-import { AdminSettings, SETTINGS_REFRESH_MS } from './admin-settings.js';
+import { AdminSettings, SETTINGS_REFRESH_MS, settingChanged } from './admin-settings.js';
 
 export class SettingValueDto {
   /** Checked against the setting's own schema. */
@@ -54,16 +54,7 @@ export class SettingsController {
   ) {
     if (!isWebSettingKey(key)) return this.settings.set(key, body.value, actor);
     await this.web.set(key, body.value, actor.id, (manager, before, after) =>
-      this.audit.inWeb(
-        manager,
-        auditEntry(actor, {
-          action: 'setting.changed',
-          resourceType: 'setting',
-          resourceId: key,
-          oldValues: { value: before },
-          newValues: { value: after },
-        }),
-      ),
+      this.audit.inWeb(manager, settingChanged(actor, key, before, after)),
     );
   }
 }
