@@ -14,12 +14,7 @@ export {
   type OrderView,
   RateChanged,
 } from './orders/orders.service.js';
-export {
-  isWebSettingKey,
-  WEB_SETTINGS,
-  WebSettings,
-  type WebSettingView,
-} from './settings/web-settings.js';
+export { isWebSettingKey, WEB_SETTINGS, WebSettings } from './settings/web-settings.js';
 export { type OrderEvent, OrderEvents, type OrderStatusChanged } from './orders/order-events.js';
 export { OrderStatus } from './entities/index.js';
 export { canonical as canonicalAmount, convert as convertAmount } from './money.js';

@@ -11,6 +11,16 @@ import { WEB_OUTBOX_PROVIDER, WebOutbox } from './records/web-outbox.js';
 import { WebRecords } from './records/web-records.js';
 import { WebSettings } from './settings/web-settings.js';
 
+/** Provided and exported alike; the outbox is provided through its factory. */
+const SERVICES = [
+  RatesService,
+  OrdersService,
+  OrderEvents,
+  AnalyticsService,
+  WebRecords,
+  WebSettings,
+];
+
 /**
  * The web application's services without its routes: rates, orders and analytics on the
  * web database and cache, read-only record streams (reports), its run-time settings, order events and its outbox (audit messages). WebModule
@@ -22,23 +32,7 @@ import { WebSettings } from './settings/web-settings.js';
     TypeOrmModule.forFeature(WEB_ENTITIES, Database.Web),
     RedisModule.forFeature(CONTEXTS[AppContext.Web].cacheNamespace),
   ],
-  providers: [
-    RatesService,
-    OrdersService,
-    OrderEvents,
-    AnalyticsService,
-    WebRecords,
-    WebSettings,
-    WEB_OUTBOX_PROVIDER,
-  ],
-  exports: [
-    RatesService,
-    OrdersService,
-    OrderEvents,
-    AnalyticsService,
-    WebRecords,
-    WebSettings,
-    WebOutbox,
-  ],
+  providers: [...SERVICES, WEB_OUTBOX_PROVIDER],
+  exports: [...SERVICES, WebOutbox],
 })
 export class WebServicesModule {}

@@ -1,14 +1,14 @@
 import { PeriodicWork } from '@exchanger/identity';
-import {
-  BadRequestException,
-  Injectable,
-  NotFoundException,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { DataSource } from 'typeorm';
-import { z } from 'zod';
+import {
+  checkedSetting,
+  settingView,
+  type StoredSetting,
+  storedOrDefault,
+  unknownSetting,
+} from '../../common/settings.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { type Actor, type AuditEntry, auditEntry } from '../audit/audit-entry.js';
@@ -21,12 +21,6 @@ import { InjectAdminDataSource } from '../../database/data-sources/admin.js';
  * every other within this bound (the process that made it applies it at once).
  */
 export const SETTINGS_REFRESH_MS = 5_000;
-
-interface Stored {
-  readonly value: unknown;
-  readonly updatedBy: string | null;
-  readonly updatedAt: Date;
-}
 
 /** The audit entry of a setting's change, whichever application holds the setting. */
 export function settingChanged(
@@ -47,7 +41,7 @@ export function settingChanged(
 /** The admin settings, held in memory and refreshed from `admin_settings` on a timer. */
 @Injectable()
 export class AdminSettings implements OnModuleInit, OnModuleDestroy {
-  private stored = new Map<string, Stored>();
+  private stored = new Map<string, StoredSetting>();
   private readonly refreshing = new PeriodicWork({
     name: 'AdminSettings',
     round: () => this.refresh(),
@@ -73,45 +67,32 @@ export class AdminSettings implements OnModuleInit, OnModuleDestroy {
   /** The setting's value: the stored one if valid, else its default. */
   get<K extends SettingKey>(key: K): SettingValue<K> {
     const declared = SETTINGS[key];
-    const stored = this.stored.get(key);
-    if (stored !== undefined) {
-      const parsed = declared.schema.safeParse(stored.value);
-      if (parsed.success) return parsed.data as SettingValue<K>;
-    }
-    return declared.defaultOf(this.defaults()) as SettingValue<K>;
+    return storedOrDefault(
+      declared,
+      this.stored.get(key),
+      declared.defaultOf(this.defaults()),
+    ) as SettingValue<K>;
   }
 
   list() {
-    return Object.entries(SETTINGS).map(([key, declared]) => {
-      const stored = this.stored.get(key);
-      return {
-        key,
-        value: this.get(key as SettingKey),
-        default: declared.defaultOf(this.defaults()),
-        description: declared.description,
-        schema: z.toJSONSchema(declared.schema),
-        updatedBy: stored?.updatedBy ?? null,
-        updatedAt: stored?.updatedAt.toISOString() ?? null,
-      };
-    });
+    return Object.entries(SETTINGS).map(([key, declared]) =>
+      settingView(key, declared, declared.defaultOf(this.defaults()), this.stored.get(key)),
+    );
   }
 
   /** Validates and stores a value (400 naming the key and the problem), with its audit row. */
   async set(key: string, value: unknown, actor: Actor): Promise<void> {
-    if (!isSettingKey(key)) throw new NotFoundException(`No setting named ${key}`);
-    const parsed = SETTINGS[key].schema.safeParse(value);
-    if (!parsed.success) {
-      throw new BadRequestException(`${key}: ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
-    }
+    if (!isSettingKey(key)) throw unknownSetting(key);
+    const checked = checkedSetting(key, SETTINGS[key], value);
     const before = this.get(key);
     await this.admin.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO admin_settings (key, value, description, updated_by, updated_at)
          VALUES ($1, $2, $3, $4, now())
          ON CONFLICT (key) DO UPDATE SET value = $2, description = $3, updated_by = $4, updated_at = now()`,
-        [key, JSON.stringify(parsed.data), SETTINGS[key].description, actor.id],
+        [key, JSON.stringify(checked), SETTINGS[key].description, actor.id],
       );
-      await this.audit.inAdmin(manager, settingChanged(actor, key, before, parsed.data));
+      await this.audit.inAdmin(manager, settingChanged(actor, key, before, checked));
     });
     await this.refresh();
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SettingDeclaration } from '../../common/settings.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { STEP_UP_MAX_SECONDS } from '../../config/env.schema.js';
 
@@ -7,9 +8,7 @@ function wholeNumber(min: number, max: number) {
   return z.number({ message }).int({ message }).min(min, { message }).max(max, { message });
 }
 
-interface Declaration<T> {
-  readonly schema: z.ZodType<T>;
-  readonly description: string;
+interface Declaration<T> extends SettingDeclaration<T> {
   /** From the configuration's admin section. */
   readonly defaultOf: (config: AppConfig['admin']) => T;
 }

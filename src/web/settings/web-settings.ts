@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { InvalidInput, NotFound } from '../../common/domain-error.js';
+import {
+  checkedSetting,
+  type SettingDeclaration,
+  type SettingView,
+  type StoredSetting,
+  settingView,
+  storedOrDefault,
+  unknownSetting,
+} from '../../common/settings.js';
 import { InjectWebDataSource } from '../../database/data-sources/web.js';
 
-interface Declaration<T> {
-  readonly schema: z.ZodType<T>;
-  readonly description: string;
+interface Declaration<T> extends SettingDeclaration<T> {
   readonly defaultValue: T;
 }
 
@@ -29,17 +35,6 @@ type WebSettingValue<K extends WebSettingKey> = z.infer<(typeof WEB_SETTINGS)[K]
 
 export function isWebSettingKey(key: string): key is WebSettingKey {
   return Object.hasOwn(WEB_SETTINGS, key);
-}
-
-/** One setting as staff see it. */
-export interface WebSettingView {
-  readonly key: WebSettingKey;
-  readonly value: unknown;
-  readonly default: unknown;
-  readonly description: string;
-  readonly schema: unknown;
-  readonly updatedBy: string | null;
-  readonly updatedAt: string | null;
 }
 
 interface SettingRow {
@@ -70,22 +65,14 @@ export class WebSettings {
     return valueOf(key, rows[0]);
   }
 
-  async list(): Promise<WebSettingView[]> {
+  async list(): Promise<SettingView[]> {
     const rows: SettingRow[] = await this.dataSource.query(
       'SELECT key, value, updated_by, updated_at FROM web_settings',
     );
     return (Object.keys(WEB_SETTINGS) as WebSettingKey[]).map((key) => {
-      const row = rows.find((candidate) => candidate.key === key);
       const declared = WEB_SETTINGS[key];
-      return {
-        key,
-        value: valueOf(key, row),
-        default: declared.defaultValue,
-        description: declared.description,
-        schema: z.toJSONSchema(declared.schema),
-        updatedBy: row?.updated_by ?? null,
-        updatedAt: row?.updated_at.toISOString() ?? null,
-      };
+      const row = rows.find((candidate) => candidate.key === key);
+      return settingView(key, declared, declared.defaultValue, storedOf(row));
     });
   }
 
@@ -99,11 +86,8 @@ export class WebSettings {
     updatedBy: string,
     alongWith?: (manager: EntityManager, before: unknown, after: unknown) => Promise<void>,
   ): Promise<void> {
-    if (!isWebSettingKey(key)) throw new NotFound(`No setting named ${key}`);
-    const parsed = WEB_SETTINGS[key].schema.safeParse(value);
-    if (!parsed.success) {
-      throw new InvalidInput(`${key}: ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
-    }
+    if (!isWebSettingKey(key)) throw unknownSetting(key);
+    const checked = checkedSetting(key, WEB_SETTINGS[key], value);
     await this.dataSource.transaction(async (manager) => {
       // The row is locked while it changes, so that two changes audit what each replaced.
       const rows: SettingRow[] = await manager.query(
@@ -114,15 +98,20 @@ export class WebSettings {
       await manager.query(
         `INSERT INTO web_settings (key, value, updated_by, updated_at) VALUES ($1, $2, $3, now())
          ON CONFLICT (key) DO UPDATE SET value = $2, updated_by = $3, updated_at = now()`,
-        [key, JSON.stringify(parsed.data), updatedBy],
+        [key, JSON.stringify(checked), updatedBy],
       );
-      await alongWith?.(manager, before, parsed.data);
+      await alongWith?.(manager, before, checked);
     });
   }
 }
 
 function valueOf<K extends WebSettingKey>(key: K, row: SettingRow | undefined): WebSettingValue<K> {
   const declared = WEB_SETTINGS[key];
-  const parsed = row === undefined ? undefined : declared.schema.safeParse(row.value);
-  return (parsed?.success === true ? parsed.data : declared.defaultValue) as WebSettingValue<K>;
+  return storedOrDefault(declared, storedOf(row), declared.defaultValue) as WebSettingValue<K>;
+}
+
+function storedOf(row: SettingRow | undefined): StoredSetting | undefined {
+  return row === undefined
+    ? undefined
+    : { value: row.value, updatedBy: row.updated_by, updatedAt: row.updated_at };
 }

@@ -60,11 +60,6 @@ export class UsersService {
     );
   }
 
-  /** The host's roles (`IdentityModule` option `roles`). */
-  get knownRoles(): readonly string[] {
-    return this.roles;
-  }
-
   /** 400 for a role the host did not declare. */
   private checkRole(role: string): void {
     if (!this.roles.includes(role)) {
