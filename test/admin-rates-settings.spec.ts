@@ -170,11 +170,12 @@ describe('admin: rates, settings and configurations', () => {
       .set('Cookie', admin.cookie)
       .send({ value: 'x' })
       .expect(400);
-    await http(app)
+    const unknown = await http(app)
       .put('/admin/settings/no.such')
       .set('Cookie', admin.cookie)
       .send({ value: 1 })
       .expect(404);
+    expect(unknown.body.message).toBe('No setting named no.such');
   });
 
   it(`applies a setting changed in one process in another within ${SETTINGS_REFRESH_MS / 1000} s`, async () => {
