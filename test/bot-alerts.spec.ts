@@ -8,32 +8,30 @@ import {
   botDatabase,
   linkedUser,
   seen,
-  startBotApp,
   waitForMessages,
   waitUntilIdle,
+  botDeployment,
+  type BotDeployment,
 } from './support/bot.js';
 import { eventually } from './support/eventually.js';
 import { FakeTelegram } from './support/fake-telegram.js';
-import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { cookieFor, PASSWORD } from './support/users.js';
 
 const en = textsIn('en');
 
 describe('the bot: security alerts in the linked chat', () => {
   let telegram: FakeTelegram;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
 
+  let deployment: BotDeployment;
+
   beforeAll(async () => {
-    telegram = await new FakeTelegram().start();
-    databases = await ownDatabases('alerts_bot');
-    app = await startBotApp(telegram, databases, { BOT_SECURITY_ALERTS: 'true' });
+    deployment = await botDeployment('alerts_bot', { BOT_SECURITY_ALERTS: 'true' });
+    ({ telegram, app } = deployment);
   });
   afterAll(async () => {
-    await app.close();
-    await telegram.stop();
-    await databases.drop();
+    await deployment.close();
   });
 
   /**

@@ -17,6 +17,8 @@ import {
   waitForMessages,
   waitUntilIdle,
   webDatabase,
+  botDeployment,
+  type BotDeployment,
 } from './support/bot.js';
 import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { startApiProcess, waitUntilReady } from './support/api-process.js';
@@ -31,18 +33,16 @@ const WEBHOOK = '/bot/telegram/webhook';
 /** Delivery through the Bot API: outages, 429, 5xx, blocked users, lost answers, crashes, pace. */
 describe('the bot: delivering messages', () => {
   let telegram: FakeTelegram;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
 
+  let deployment: BotDeployment;
+
   beforeAll(async () => {
-    telegram = await new FakeTelegram().start();
-    databases = await ownDatabases('delivery');
-    app = await startBotApp(telegram, databases);
+    deployment = await botDeployment('delivery');
+    ({ telegram, app } = deployment);
   });
   afterAll(async () => {
-    await app.close();
-    await telegram.stop();
-    await databases.drop();
+    await deployment.close();
   });
 
   /** Posts an update to the webhook directly (Telegram cannot deliver while it is down). */

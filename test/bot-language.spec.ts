@@ -4,9 +4,15 @@ import request from 'supertest';
 import { AppContext } from '../src/common/app-context.js';
 import { textsIn } from '../src/bot/texts.js';
 import { RatesService } from '../src/web/index.js';
-import { deliver, linkedUser, startBotApp, waitForMessages, waitUntilIdle } from './support/bot.js';
+import {
+  deliver,
+  linkedUser,
+  waitForMessages,
+  waitUntilIdle,
+  botDeployment,
+  type BotDeployment,
+} from './support/bot.js';
 import { FakeTelegram } from './support/fake-telegram.js';
-import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { cookieFor } from './support/users.js';
 
 const en = textsIn('en');
@@ -14,20 +20,18 @@ const ru = textsIn('ru');
 
 describe('the bot speaks the user’s language', () => {
   let telegram: FakeTelegram;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
 
+  let deployment: BotDeployment;
+
   beforeAll(async () => {
-    telegram = await new FakeTelegram().start();
-    databases = await ownDatabases('language');
-    app = await startBotApp(telegram, databases);
+    deployment = await botDeployment('language');
+    ({ telegram, app } = deployment);
     await app.get(RatesService).setRate('USD', 'EUR', '0.92');
   });
   afterAll(async () => {
-    await app.close();
-    await telegram.stop();
-    await databases.drop();
+    await deployment.close();
   });
 
   function speaker(languageCode: string): User {

@@ -20,10 +20,11 @@ import {
   pointWebhookAt,
   pressLinkButton,
   startLink,
-  startBotApp,
   telegramUser,
   waitForMessages,
   waitUntilIdle,
+  botDeployment,
+  type BotDeployment,
 } from './support/bot.js';
 import { startApiProcess, waitUntilReady } from './support/api-process.js';
 import { eventually } from './support/eventually.js';
@@ -46,23 +47,21 @@ const RATE = 'Current rates:\nUSD/EUR: 0.92000000';
 /** Who is speaking: linking, the telegram session behind every update, and its end. */
 describe('the bot: linking a Telegram account', () => {
   let telegram: FakeTelegram;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
   const redis = createClient({ url: TEST_REDIS_URL });
 
+  let deployment: BotDeployment;
+
   beforeAll(async () => {
     await redis.connect();
-    telegram = await new FakeTelegram().start();
-    databases = await ownDatabases('linking');
-    app = await startBotApp(telegram, databases);
+    deployment = await botDeployment('linking');
+    ({ telegram, app } = deployment);
     await app.get(RatesService).setRate('USD', 'EUR', '0.92');
   });
   afterAll(async () => {
     await redis.close();
-    await app.close();
-    await telegram.stop();
-    await databases.drop();
+    await deployment.close();
   });
 
   async function ask(user: User, name: string, args?: string): Promise<string> {

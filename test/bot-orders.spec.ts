@@ -13,12 +13,12 @@ import {
   deliver,
   linkedUser,
   seen,
-  startBotApp,
   waitForMessages,
   waitUntilIdle,
   webDatabase,
+  botDeployment,
+  type BotDeployment,
 } from './support/bot.js';
-import { ownDatabases, type OwnDatabases } from './support/own-databases.js';
 import { eventually } from './support/eventually.js';
 import { FakeTelegram } from './support/fake-telegram.js';
 import { confirmPayment, confirmPayout } from './support/provider.js';
@@ -28,24 +28,22 @@ import { cookieFor } from './support/users.js';
 /** Commands, the order dialogue, orders by button and the notifications of their progress. */
 describe('the bot: commands, orders and notifications', () => {
   let telegram: FakeTelegram;
-  let databases: OwnDatabases;
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
   const redis = createClient({ url: TEST_REDIS_URL });
 
+  let deployment: BotDeployment;
+
   beforeAll(async () => {
     await redis.connect();
-    telegram = await new FakeTelegram().start();
-    databases = await ownDatabases('orders');
-    app = await startBotApp(telegram, databases);
+    deployment = await botDeployment('orders');
+    ({ telegram, app } = deployment);
     await app.get(RatesService).setRate('USD', 'EUR', '0.92');
     await app.get(RatesService).setRate('EUR', 'USD', '1.08');
   });
   afterAll(async () => {
     await redis.close();
-    await app.close();
-    await telegram.stop();
-    await databases.drop();
+    await deployment.close();
   });
 
   /** Sends a command and returns the bot's answer (the next message the user sees). */

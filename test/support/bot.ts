@@ -8,9 +8,9 @@ import type { DataSource } from 'typeorm';
 import { replyLanguage, textsIn } from '../../src/bot/texts.js';
 import { AppContext, Database } from '../../src/common/app-context.js';
 import { eventually } from './eventually.js';
-import type { FakeTelegram } from './fake-telegram.js';
+import { FakeTelegram } from './fake-telegram.js';
 import { startTestApp } from './test-app.js';
-import type { OwnDatabases } from './own-databases.js';
+import { ownDatabases, type OwnDatabases } from './own-databases.js';
 import { cookieFor, logIn, registerUser, type TestUser } from './users.js';
 
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789-abcdefghijkl';
@@ -43,6 +43,33 @@ export async function startBotApp(
   await app.listen({ port: 0, host: '127.0.0.1' });
   if ((overrides.BOT_MODE ?? 'webhook') === 'webhook') await pointWebhookAt(telegram, app);
   return app;
+}
+
+/** A deployment of its own with the bot on: a fake Bot API, databases, the application. */
+export interface BotDeployment {
+  readonly telegram: FakeTelegram;
+  readonly databases: OwnDatabases;
+  readonly app: NestFastifyApplication;
+  close(): Promise<void>;
+}
+
+export async function botDeployment(
+  label: string,
+  overrides: Record<string, string> = {},
+): Promise<BotDeployment> {
+  const telegram = await new FakeTelegram().start();
+  const databases = await ownDatabases(label);
+  const app = await startBotApp(telegram, databases, overrides);
+  return {
+    telegram,
+    databases,
+    app,
+    async close() {
+      await app.close();
+      await telegram.stop();
+      await databases.drop();
+    },
+  };
 }
 
 /** Where Telegram posts updates (an application here, or a process's port), as the operator registers it (or TELEGRAM_WEBHOOK_URL at start). */
