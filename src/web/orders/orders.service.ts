@@ -219,8 +219,8 @@ export class OrdersService {
       if (earlier !== undefined)
         return { order: this.replay(earlier, requestHash), replayed: true };
     }
-    await this.requireAllowedToOrder(userId);
     const result = await this.dataSource.transaction(async (manager) => {
+      await this.requireAllowedToOrder(manager, userId);
       const rate = await this.rates.currentInTransaction(manager, from, to);
       if (rate === undefined) throw new NotFound(`No rate for ${from}/${to}`);
       if (expectedRate !== undefined && !money(rate.rate).eq(expectedRate))
@@ -270,8 +270,8 @@ export class OrdersService {
 
   /** The user's orders, newest first. */
   /** With `orders.requireVerifiedEmail` on, only a user whose email is verified may order. */
-  private async requireAllowedToOrder(userId: string): Promise<void> {
-    if (!(await this.settings.get('orders.requireVerifiedEmail'))) return;
+  private async requireAllowedToOrder(manager: EntityManager, userId: string): Promise<void> {
+    if (!(await this.settings.get('orders.requireVerifiedEmail', manager))) return;
     if ((await this.users.get(userId)).emailVerified) return;
     throw new NotAllowed(
       'Placing orders needs a verified email address: open the link in the verification mail, or ask for a new one (POST /web/auth/verify-email/resend)',
