@@ -23,6 +23,13 @@ export interface IdentityMigrationOptions {
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** A schema name goes into SQL as an identifier: only plain lower-case ones are taken. */
+function checkSchemaName(schema: string | undefined): void {
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`schema ${schema}: a lower-case identifier (a-z, 0-9, _)`);
+  }
+}
+
 /**
  * Brings the identity tables up to date: runs the package's pending migrations on a short-lived
  * connection to the host's database (two connections at most), records them in
@@ -34,9 +41,7 @@ export async function runIdentityMigrations(
   options: IdentityMigrationOptions = {},
 ): Promise<string[]> {
   const { schema, adoptFrom } = options;
-  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-    throw new Error(`schema ${schema}: a lower-case identifier (a-z, 0-9, _)`);
-  }
+  checkSchemaName(schema);
   const migrator = await new DataSource(migratorOptions(host.options, schema)).initialize();
   try {
     return await withAdvisoryLock(migrator, 'exchanger-identity:migrations', async () => {
@@ -127,6 +132,7 @@ function quotedName(name: string): string {
  * run them learns it here, in one line, not from a failing query later.
  */
 export async function checkIdentityMigrations(host: DataSource, schema?: string): Promise<void> {
+  checkSchemaName(schema);
   const table =
     schema === undefined
       ? `"${IDENTITY_MIGRATIONS_TABLE}"`
